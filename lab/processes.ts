@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** pid -> [parent pid, session id], from /proc (Linux). Empty elsewhere. */
+function processTable(): Map<number, [number, number]> {
+  const table = new Map<number, [number, number]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return table;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(name), [Number(fields[1]), Number(fields[3])]);
+    } catch {
+      // The process ended while we were looking.
+    }
+  }
+  return table;
+}
+
+/**
+ * Every process started under `leader`: its descendants and anything still in its session
+ * (node-pty makes the shell a session leader). Background jobs and `nohup` included.
+ */
+export function processTree(leader: number): number[] {
+  const table = processTable();
+  const found = new Set<number>([leader]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, [ppid, sid]] of table) {
+      if (!found.has(pid) && (found.has(ppid) || sid === leader)) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...found].filter((pid) => pid === leader || table.has(pid));
+}
+
+/** Kills a shell and everything it started, so a closed session leaves nothing behind. */
+export function killTree(leader: number): void {
+  for (const pid of processTree(leader)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}

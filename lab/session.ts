@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IPty } from 'node-pty';
+import type { ServerChannel } from 'ssh2';
+import { materialiseSession, type SessionTools } from './cluster.js';
+import { CmsmMenu } from './menu.js';
+import { MenuTerminal } from './menu-terminal.js';
+import { LabOutput } from './output.js';
+import { killTree } from './processes.js';
+import type { Scenario, Target } from './scenario.js';
+import { startMasterShell } from './shell.js';
+
+export interface PtyRequest {
+  term: string;
+  cols: number;
+  rows: number;
+}
+
+export interface SessionContext {
+  channel: ServerChannel;
+  /** The client's PTY request; null when it asked for none (then the menu does not echo). */
+  pty: PtyRequest | null;
+  scenario: Scenario;
+  /** Folder under which this session makes its scratch directory. */
+  scratchRoot: string;
+  tools: SessionTools;
+  labId: string;
+  /** Drops the whole SSH connection at once (idle logout, drop faults). */
+  disconnect: () => void;
+  now?: () => number;
+}
+
+/**
+ * One shell channel of the lab: the OTP gate, the CMSM menu, then the chosen master's real bash
+ * (and from there, kubectl exec into pods). Input goes to the menu or to the shell, whichever
+ * owns the terminal; output always goes through one LabOutput, so fault knobs apply to both.
+ */
+export class LabSession {
+  private readonly out: LabOutput;
+  private readonly term: MenuTerminal;
+  private shell: IPty | undefined;
+  private scratch: ReturnType<typeof materialiseSession> | undefined;
+  private dir: string | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+  private size: { cols: number; rows: number };
+  private abort!: (code: number) => void;
+  private readonly aborted = new Promise<number>((resolve) => (this.abort = resolve));
+
+  constructor(private readonly ctx: SessionContext) {
+    this.size = { cols: ctx.pty?.cols || 80, rows: ctx.pty?.rows || 24 };
+    const { chunk, dropAfter } = ctx.scenario.faults;
+    this.out = new LabOutput(ctx.channel, {
+      chunkBytes: chunk.bytes,
+      chunkDelayMs: chunk.delayMs,
+      // Fault knob: the connection drops (no goodbye) once this many bytes went out.
+      onBytes: (total) => {
+        if (dropAfter.bytes > 0 && total >= dropAfter.bytes) ctx.disconnect();
+      },
+    });
+    this.term = new MenuTerminal(this.out, ctx.pty !== null);
+    ctx.channel.on('data', (data: Buffer) => this.onInput(data));
+    ctx.channel.on('end', () => (this.shell ? this.shell.write('\x04') : this.term.end()));
+    this.armIdle();
+  }
+
+  /** The running shell's pid, if one runs. */
+  get shellPid(): number | undefined {
+    return this.shell?.pid;
+  }
+
+  /** Runs the session to its end; resolves with the exit status to report on the channel. */
+  async run(): Promise<number> {
+    const code = await Promise.race([this.flow(), this.aborted]);
+    await this.out.flushed();
+    this.dispose();
+    return code;
+  }
+
+  resize(cols: number, rows: number): void {
+    this.size = { cols: cols || this.size.cols, rows: rows || this.size.rows };
+    this.shell?.resize(this.size.cols, this.size.rows);
+  }
+
+  /** Ends the session now (connection closed, lab stopping): kills its processes, removes files. */
+  dispose(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.shell) killTree(this.shell.pid);
+    this.shell = undefined;
+    this.out.close();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.abort(255);
+  }
+
+  private onInput(data: Buffer): void {
+    this.armIdle();
+    if (this.shell) this.shell.write(data);
+    else this.term.feed(data);
+  }
+
+  private armIdle(): void {
+    const seconds = this.ctx.scenario.faults.idleLogoutS;
+    if (seconds <= 0 || this.ended) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.out.write(`\r\nIdle timeout: no input for ${seconds} seconds. Logging out.\r\n`);
+      void this.out.flushed().then(() => {
+        this.abort(1);
+        this.ctx.disconnect();
+      });
+    }, seconds * 1000);
+  }
+
+  private async flow(): Promise<number> {
+    const menu = new CmsmMenu(this.term, this.ctx.scenario, this.ctx.now);
+    if (!(await menu.otpGate())) return 1;
+    menu.banner();
+    for (;;) {
+      const target = await menu.chooseTarget();
+      if (!target) return 0;
+      const user = await menu.chooseUser(target);
+      if (!user) return 0;
+      this.term.write(`Logged in to ${target.name} as ${user}.\n`);
+      const code = await this.runShell(target, user, this.term.detach());
+      if (this.ctx.scenario.master.onExit === 'disconnect' || this.ended) return code;
+      this.term.write(`Connection to ${target.name} closed.\n`);
+    }
+  }
+
+  private runShell(target: Target, user: string, typedAhead: string): Promise<number> {
+    if (!this.scratch) {
+      this.dir = mkdtempSync(join(this.ctx.scratchRoot, 'session-'));
+      this.scratch = materialiseSession(this.dir, this.ctx.scenario, this.ctx.tools);
+    }
+    const shell = startMasterShell({
+      ...this.scratch,
+      bash: this.ctx.tools.bash,
+      systemPath: this.ctx.tools.systemPath,
+      user,
+      host: target.name,
+      prompt: this.ctx.scenario.master.prompt,
+      term: this.ctx.pty?.term || 'xterm',
+      ...this.size,
+      labId: this.ctx.labId,
+    });
+    this.shell = shell;
+    // Bytes straight from the PTY; pause the shell when the client reads slower than it writes.
+    shell.onData((data: string | Buffer) => {
+      if (!this.out.write(data)) {
+        shell.pause();
+        this.out.once('drain', () => shell.resume());
+      }
+    });
+    if (typedAhead) shell.write(typedAhead);
+    return new Promise((resolve) => {
+      shell.onExit(({ exitCode }) => {
+        // Background jobs die with their shell, as they do when sshd closes a session.
+        killTree(shell.pid);
+        if (this.shell === shell) this.shell = undefined;
+        resolve(exitCode);
+      });
+    });
+  }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// The gatewalk command. The only module that touches process, argv and stdio.
+import { readFileSync } from 'node:fs';
+import { isGatewalkError } from '../errors.js';
+import { packagePath } from '../paths.js';
+import { runDemoCommand } from './demo-command.js';
+import type { CliIo } from './io.js';
+import { runLabCommand } from './lab-command.js';
+
+const USAGE = `Usage: gatewalk <command> [options]
+
+Commands:
+  lab     start the CMSM lab, a real SSH server that simulates a bastion (gatewalk lab --help)
+  demo    start the lab and walk CMSM -> master -> pod over SSH
+  help    show this help
+
+gatewalk --version prints the version.`;
+
+const io: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  onShutdown: (handler) => {
+    let called = false;
+    const run = () => {
+      if (called) return;
+      called = true;
+      void Promise.resolve(handler()).then(() => process.exit(0));
+    };
+    process.once('SIGINT', run);
+    process.once('SIGTERM', run);
+  },
+  onToggle: (handler) => process.on('SIGUSR2', handler),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'lab':
+      await runLabCommand(args, io);
+      return 0;
+    case 'demo':
+      await runDemoCommand(args, io);
+      return 0;
+    case '--version':
+    case '-v': {
+      const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as {
+        version: string;
+      };
+      io.out(pkg.version);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return 0;
+    default:
+      io.err(`gatewalk: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Errors a user can cause get their message; anything else is a bug and keeps its stack.
+    if (isGatewalkError(err)) io.err(`gatewalk: ${err.message}`);
+    else if (
+      err instanceof Error &&
+      err.name === 'TypeError' &&
+      'code' in err &&
+      String(err.code).startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.err(`gatewalk: ${err.message}`);
+    } else
+      io.err(
+        `gatewalk: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+    process.exitCode = 1;
+  },
+);

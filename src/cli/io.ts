@@ -1,0 +1,11 @@
+/** What a CLI command may touch of the outside world; only src/cli/index.ts builds the real one. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Runs `handler` once when the process is asked to stop (SIGINT, SIGTERM). */
+  onShutdown(handler: () => void | Promise<void>): void;
+  /** Runs `handler` on SIGUSR2 (the lab uses it to freeze and thaw its proxy). */
+  onToggle(handler: () => void): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
