@@ -121,8 +121,10 @@ export class CmsmMenu {
     this.term.write('Select login user:\n');
     target.users.forEach((u, i) => this.term.write(`${i + 1}) ${u}\n`));
     const choices = target.users.map((_, i) => String(i + 1));
-    const last = choices.pop();
-    const choose = choices.length > 0 ? `${choices.join(', ')}, or ${last}` : `${last}`;
+    const last = choices.pop() ?? '1';
+    // "1, 2, 3, or 4" as CMSM says it; "1 or 2" and "1" for shorter lists.
+    const choose =
+      choices.length > 1 ? `${choices.join(', ')}, or ${last}` : [...choices, last].join(' or ');
     for (;;) {
       const input = await this.term.readLine(this.c.prompt(this.scenario.prompts.user));
       if (input === null) return null;

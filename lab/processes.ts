@@ -43,13 +43,39 @@ export function processTree(leader: number): number[] {
   return [...found].filter((pid) => pid === leader || table.has(pid));
 }
 
-/** Kills a shell and everything it started, so a closed session leaves nothing behind. */
-export function killTree(leader: number): void {
-  for (const pid of processTree(leader)) {
+/** Kills a shell and everything it started; returns the pids it signalled. */
+export function killTree(leader: number): number[] {
+  const pids = processTree(leader);
+  for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // Already gone.
     }
   }
+  return pids;
+}
+
+/** True while `pid` exists and is not a zombie. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once every pid has ended (SIGKILL is delivered asynchronously), or after
+ * `timeoutMs`, with the pids still running. Used only when the lab stops.
+ */
+export async function waitForExit(pids: number[], timeoutMs = 3000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let alive = pids.filter(isRunning);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    alive = alive.filter(isRunning);
+  }
+  return alive;
 }

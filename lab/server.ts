@@ -9,6 +9,7 @@ import { GatewalkError } from '../src/errors.js';
 import { packagePath } from '../src/paths.js';
 import type { SessionTools } from './cluster.js';
 import { loadScenario, type Faults, type Scenario } from './scenario.js';
+import { waitForExit } from './processes.js';
 import { LabSession, type PtyRequest } from './session.js';
 
 const { Server, utils } = ssh2;
@@ -199,14 +200,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     connections: () => sockets.size,
     shellPids: () => [...sessions].flatMap((s) => (s.shellPid ? [s.shellPid] : [])),
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        for (const session of sessions) session.dispose();
-        for (const socket of sockets.values()) socket.destroy();
-        net.close(() => {
-          rmSync(scratchRoot, { recursive: true, force: true });
-          resolve();
-        });
-      });
+      closing ??= (async () => {
+        const killed = [...sessions].flatMap((session) => session.dispose());
+        const gone = [...sockets.values()].map(
+          (socket) => new Promise((resolve) => socket.once('close', resolve).destroy()),
+        );
+        await Promise.all([...gone, new Promise((resolve) => net.close(resolve))]);
+        const survivors = await waitForExit(killed);
+        if (survivors.length > 0) log(`processes still running after stop: ${survivors.join(' ')}`);
+        rmSync(scratchRoot, { recursive: true, force: true });
+      })();
       return closing;
     },
   };

@@ -82,16 +82,20 @@ export class LabSession {
     this.shell?.resize(this.size.cols, this.size.rows);
   }
 
-  /** Ends the session now (connection closed, lab stopping): kills its processes, removes files. */
-  dispose(): void {
-    if (this.ended) return;
+  /**
+   * Ends the session now (connection closed, lab stopping): kills its processes, removes its
+   * files. Returns the pids it killed, for callers that wait for them to be gone.
+   */
+  dispose(): number[] {
+    if (this.ended) return [];
     this.ended = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.shell) killTree(this.shell.pid);
+    const killed = this.shell ? killTree(this.shell.pid) : [];
     this.shell = undefined;
     this.out.close();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.abort(255);
+    return killed;
   }
 
   private onInput(data: Buffer): void {

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { LabClient } from '../lab/driver.js';
+import { parseLabArgs, runLabCommand } from '../src/cli/lab-command.js';
+import type { CliIo } from '../src/cli/io.js';
+
+function fakeIo() {
+  const lines: string[] = [];
+  let shutdown: (() => void | Promise<void>) | undefined;
+  const io: CliIo = {
+    out: (l) => lines.push(l),
+    err: (l) => lines.push(`ERR ${l}`),
+    onShutdown: (h) => (shutdown = h),
+    onToggle: () => {},
+    env: {},
+    cwd: process.cwd(),
+  };
+  return { io, lines, stop: () => shutdown?.() };
+}
+
+describe('gatewalk lab (command)', () => {
+  it('maps its flags to fault knobs', () => {
+    const o = parseLabArgs([
+      '--port=0',
+      '--chunk-bytes',
+      '16',
+      '--chunk-delay-ms',
+      '2',
+      '--colors',
+      '--pager',
+      '5',
+      '--otp-seed',
+      'JBSWY3DPEHPK3PXP',
+      '--idle-logout',
+      '60',
+      '--drop-after-bytes',
+      '1000',
+    ]);
+    expect(o.port).toBe(0);
+    expect(o.faults).toEqual({
+      chunk: { bytes: 16, delayMs: 2 },
+      colors: true,
+      pager: { pageSize: 5 },
+      otp: { seed: 'JBSWY3DPEHPK3PXP', attempts: 3 },
+      idleLogoutS: 60,
+      dropAfter: { seconds: 0, bytes: 1000 },
+    });
+    expect(parseLabArgs([]).port).toBe(2222);
+  });
+
+  it('rejects bad values and unknown flags with a clear message', () => {
+    expect(() => parseLabArgs(['--port', 'abc'])).toThrow('--port takes a number >= 0, not "abc"');
+    expect(() => parseLabArgs(['--bogus'])).toThrow(/Unknown option '--bogus'/);
+  });
+
+  it('prints where it listens, its fingerprint and the test credentials, and stops on shutdown', async () => {
+    const { io, lines, stop } = fakeIo();
+    const running = runLabCommand(['--port', '0'], io);
+    while (!lines.some((l) => l.startsWith('try: ssh'))) await new Promise((r) => setImmediate(r));
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(lines[0] ?? '')?.[1]);
+    const fingerprint = /SHA256:\S+/.exec(lines[1] ?? '')?.[0] ?? '';
+    expect(lines[2]).toMatch(
+      /TEST credentials, lab only: user ops, password lab, or key lab\/keys\/ops_ed25519/,
+    );
+    const c = await LabClient.connect({ port, password: 'lab', fingerprint });
+    await c.expect('Target IP: ');
+    await stop();
+    await running;
+    await c.exit;
+    expect(lines.at(-1)).toBe('gatewalk lab: stopped');
+  });
+});

@@ -1,0 +1,58 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { LabClient, type LabClientOptions } from '../../lab/driver.js';
+import { LAB_CLIENT_KEY, startLab, type Lab, type LabOptions } from '../../lab/server.js';
+
+export const MASTER_ROOT_PROMPT = /\[root@master-a ~\]# $/;
+export const ORDERS_POD_PROMPT = /\[pod:orders\/orders-api-7d9d65f8b4-2plxq ~\]\$ $/;
+
+/** A lab on a free port, quiet. */
+export function labOnFreePort(options: LabOptions = {}): Promise<Lab> {
+  return startLab({ port: 0, ...options });
+}
+
+/** Connects to the lab with the test password and a strict host key check. */
+export function connect(lab: Lab, options: Partial<LabClientOptions> = {}): Promise<LabClient> {
+  return LabClient.connect({
+    port: lab.port,
+    password: 'lab',
+    fingerprint: lab.fingerprint,
+    ...options,
+  });
+}
+
+export function clientKey(): Buffer {
+  return readFileSync(LAB_CLIENT_KEY);
+}
+
+/** Walks the menu to a master shell: target by name, user by number. */
+export async function toMaster(client: LabClient, target = 'master-a', user = '2'): Promise<void> {
+  await client.expect('Target IP: ');
+  await client.answer(target, 'User number: ');
+  client.sendLine(user);
+  await client.expect(/\]# $|\]\$ $/);
+}
+
+/** Runs a command at a shell prompt and returns what it printed (the echo line removed). */
+export async function run(client: LabClient, command: string, prompt: RegExp): Promise<string> {
+  client.sendLine(command);
+  const m = await client.expect(prompt);
+  const before = client.text.slice(0, client.text.length - client.unread.length - m[0].length);
+  const lines = before.slice(before.lastIndexOf(command)).split('\n').slice(1);
+  return lines.join('\n');
+}
+
+/** Pids of live processes whose environment carries this lab's marker. */
+export function processesOf(lab: Lab): number[] {
+  const marker = `GATEWALK_LAB_ID=${lab.labId}`;
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const env = readFileSync(`/proc/${name}/environ`, 'utf8');
+      if (env.split('\0').includes(marker)) found.push(Number(name));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
