@@ -32,11 +32,23 @@ export function materialiseSession(dir: string, scenario: Scenario, tools: Sessi
   const bin = join(dir, 'bin');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(bin, { recursive: true });
-  // A wrapper pins the node binary the lab runs on, whatever the user's PATH says.
+  // The wrapper pins the node binary the lab runs on, whatever the user's PATH says, and runs
+  // the pod shell that `kubectl exec` plans (see kubectl.mjs) once node has exited.
   const kubectl = join(bin, 'kubectl');
   writeFileSync(
     kubectl,
-    `#!/bin/sh\nexec '${process.execPath}' '${packagePath('lab', 'bin', 'kubectl.mjs')}' "$@"\n`,
+    [
+      '#!/bin/sh',
+      `plan='${dir}/kubectl-plan.'$$`,
+      `GATEWALK_KUBECTL_PLAN="$plan" '${process.execPath}' '${packagePath('lab', 'bin', 'kubectl.mjs')}' "$@"`,
+      'rc=$?',
+      '[ -f "$plan" ] || exit $rc',
+      'cmd=$(cat "$plan"); rm -f "$plan"',
+      'eval "$cmd"; rc=$?',
+      '[ $rc -eq 0 ] || echo "command terminated with exit code $rc" >&2',
+      'exit $rc',
+      '',
+    ].join('\n'),
   );
   chmodSync(kubectl, 0o755);
 

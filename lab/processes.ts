@@ -79,3 +79,35 @@ export async function waitForExit(pids: number[], timeoutMs = 3000): Promise<num
   }
   return alive;
 }
+
+/** Pids of live processes whose environment carries `GATEWALK_LAB_ID=<labId>` (Linux). */
+export function processesOfLab(labId: string): number[] {
+  const marker = `GATEWALK_LAB_ID=${labId}`;
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const env = readFileSync(`/proc/${name}/environ`, 'utf8');
+      if (env.split('\0').includes(marker)) found.push(Number(name));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
+
+/** Resident memory of a process in KiB (0 when it is gone). */
+export function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}

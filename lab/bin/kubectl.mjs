@@ -5,7 +5,6 @@
 //
 // Plain JavaScript on purpose: it is executed by the shell, not imported, and must run without a
 // build step. It is started through a tiny wrapper the lab writes, which pins the node binary.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
 
@@ -212,16 +211,21 @@ function exec(cluster, opts, words, command) {
       argv = [found, rest];
     }
   }
-  // While the pod's shell owns the terminal, Ctrl-C belongs to it, not to us.
-  process.on('SIGINT', () => {});
-  const result = spawnSync(argv[0], argv[1], {
-    cwd: pod.root,
-    env,
-    stdio: [opts.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-  });
-  const code = result.status ?? 128 + 1;
-  if (code !== 0) fail(`command terminated with exit code ${code}`, code);
-  process.exit(code);
+  // The lab's kubectl wrapper (a small sh script) runs the plan after we exit, so no node
+  // process stays resident under every pod shell: 50 sessions in pods cost 50 shells, not 50
+  // node runtimes. The wrapper also reports a non-zero exit like kubectl does.
+  const plan = process.env.GATEWALK_KUBECTL_PLAN;
+  if (!plan) fail("kubectl simulator: run me through the lab's kubectl wrapper", 1);
+  const vars = Object.entries(env).map(([k, v]) => quote(`${k}=${v}`));
+  const stdin = opts.stdin ? '' : ' </dev/null';
+  const line = `cd ${quote(pod.root)} && env -i ${vars.join(' ')} ${[argv[0], ...argv[1]].map(quote).join(' ')}${stdin}`;
+  writeFileSync(plan, `${line}\n`);
+  process.exit(0);
+}
+
+/** Single-quotes a word for sh. */
+function quote(word) {
+  return `'${String(word).replaceAll("'", `'\\''`)}'`;
 }
 
 function main() {

@@ -1,5 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { LabClient, type LabClientOptions } from '../../lab/driver.js';
+import { processesOfLab } from '../../lab/processes.js';
 import { LAB_CLIENT_KEY, startLab, type Lab, type LabOptions } from '../../lab/server.js';
 
 export const MASTER_ROOT_PROMPT = /\[root@master-a ~\]# $/;
@@ -43,16 +44,5 @@ export async function run(client: LabClient, command: string, prompt: RegExp): P
 
 /** Pids of live processes whose environment carries this lab's marker. */
 export function processesOf(lab: Lab): number[] {
-  const marker = `GATEWALK_LAB_ID=${lab.labId}`;
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const env = readFileSync(`/proc/${name}/environ`, 'utf8');
-      if (env.split('\0').includes(marker)) found.push(Number(name));
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return found;
+  return processesOfLab(lab.labId);
 }
