@@ -14,6 +14,20 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI, '');
 }
 
+// eslint-disable-next-line no-control-regex -- one whole escape sequence at the start
+const COMPLETE_ESCAPE =
+  /^(?:\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_])/;
+
+/**
+ * Splits `text` into what can be stripped now and an unfinished escape sequence at its end,
+ * kept for the next chunk, so stripping stays linear in the bytes received.
+ */
+function splitUnfinishedEscape(text: string): [string, string] {
+  const esc = text.lastIndexOf('\x1b');
+  if (esc < 0 || COMPLETE_ESCAPE.test(text.slice(esc))) return [text, ''];
+  return [text.slice(0, esc), text.slice(esc)];
+}
+
 export interface LabClientOptions {
   port: number;
   host?: string;
@@ -47,10 +61,13 @@ export class LabClient {
     readonly channel: ClientChannel,
   ) {
     const decoder = new TextDecoder();
+    let carry = '';
     channel.on('data', (chunk: Buffer) => {
       const s = decoder.decode(chunk, { stream: true });
       this.raw += s;
-      this.text = stripAnsi(this.raw);
+      const [ready, rest] = splitUnfinishedEscape(carry + s);
+      carry = rest;
+      this.text += stripAnsi(ready);
       for (const w of this.waiters) w();
     });
     channel.stderr.resume();

@@ -26,8 +26,9 @@ const io: CliIo = {
       called = true;
       void Promise.resolve(handler()).then(() => process.exit(0));
     };
-    process.once('SIGINT', run);
-    process.once('SIGTERM', run);
+    // Repeated signals (npm and a terminal both forward Ctrl-C) must not cut the clean-up short.
+    process.on('SIGINT', run);
+    process.on('SIGTERM', run);
   },
   onToggle: (handler) => process.on('SIGUSR2', handler),
   env: process.env,

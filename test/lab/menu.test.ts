@@ -126,6 +126,16 @@ describe('CMSM menu', () => {
     c.close();
   });
 
+  it("follows the client's window size into the shell", async () => {
+    const c = await connect(lab, { pty: { cols: 132, rows: 43 } });
+    await toMaster(c);
+    await c.answer('stty size', /\n43 132\n/);
+    c.channel.setWindow(30, 90, 0, 0);
+    await c.expect(/\]# $/);
+    await c.answer('stty size', /\n30 90\n/);
+    c.close();
+  });
+
   it('ends the SSH session when the master shell exits, with its status', async () => {
     const c = await connect(lab);
     await toMaster(c);

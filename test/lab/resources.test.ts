@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LabClient } from '../../lab/driver.js';
 import { isRunning } from '../../lab/processes.js';
@@ -47,6 +47,39 @@ describe('lab resources', () => {
       for (const c of clients) c.close();
       await eventually(() => lab.connections() === 0, 'connections closed');
       await eventually(() => processesOf(lab).length === 0, 'session processes gone');
+    } finally {
+      await lab.close();
+    }
+  });
+
+  it('pauses a shell whose client stops reading, and loses nothing', async () => {
+    const lab = await labOnFreePort();
+    try {
+      const c = await connect(lab);
+      await toMaster(c);
+      const size = 30_000_000;
+      let received = 0;
+      let tail = '';
+      c.channel.on('data', (d: Buffer) => {
+        received += d.length;
+        tail = (tail + d.toString('latin1')).slice(-200);
+      });
+      c.channel.pause();
+      c.sendLine(`head -c ${size} /dev/zero | tr '\\0' x; echo; echo done-$((1+1))`);
+      // Far more than the SSH window and socket buffers hold: without flow control the lab
+      // would swallow it all in memory and the pipeline would end.
+      await new Promise((r) => setTimeout(r, 800));
+      const comms = processesOf(lab).map((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+      expect(comms).toContain('head');
+      const done = new Promise<void>((resolve) => {
+        c.channel.on('data', () => {
+          if (/done-2\r?\n/.test(tail)) resolve();
+        });
+      });
+      c.channel.resume();
+      await done;
+      expect(received).toBeGreaterThan(size);
+      c.close();
     } finally {
       await lab.close();
     }
