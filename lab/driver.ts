@@ -5,18 +5,15 @@ import { fingerprintOf } from './server.js';
 
 const { Client } = ssh2;
 
-// CSI, OSC and two-byte escape sequences, plus carriage returns: what is left is the text a
-// person reads, good enough to match menu prompts in tests and the demo.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\r/g;
+// CSI, OSC and two-byte escape sequences. Stripped of them and of carriage returns, what is left
+// is the text a person reads: good enough to match menu prompts in tests and the demo.
+const ESCAPE_SEQUENCE = String.raw`\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]`;
+const ANSI = new RegExp(`${ESCAPE_SEQUENCE}|\r`, 'g');
+const COMPLETE_ESCAPE = new RegExp(`^(?:${ESCAPE_SEQUENCE})`);
 
 export function stripAnsi(text: string): string {
   return text.replace(ANSI, '');
 }
-
-// eslint-disable-next-line no-control-regex -- one whole escape sequence at the start
-const COMPLETE_ESCAPE =
-  /^(?:\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_])/;
 
 /**
  * Splits `text` into what can be stripped now and an unfinished escape sequence at its end,

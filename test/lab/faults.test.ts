@@ -73,6 +73,18 @@ describe('lab fault knobs', () => {
     c.close();
   });
 
+  it('keeps colour codes split across chunks out of the matched text', async () => {
+    const l = await start({ colors: true, chunk: { bytes: 3, delayMs: 0 } });
+    const c = await connect(l);
+    await c.expect('Target IP: ');
+    await c.answer('', /Target IP: $/);
+    expect(c.raw).toContain('\x1b[32monline\x1b[0m');
+    expect(c.text).toContain(' CMSM Simulator\n');
+    expect(c.text).toContain('1  10.66.12.22  master-b  payments-prod  online\n');
+    expect(c.text).not.toContain('\x1b');
+    c.close();
+  });
+
   it('pages long listings with --More--', async () => {
     const targets = Array.from({ length: 12 }, (_, i) => ({
       ip: `10.0.0.${i + 1}`,
