@@ -134,6 +134,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         tools,
         labId,
         disconnect: () => socket?.destroy(),
+        log,
       });
       lab = current;
       sessions.add(current);

@@ -28,6 +28,7 @@ export interface SessionContext {
   /** Drops the whole SSH connection at once (idle logout, drop faults). */
   disconnect: () => void;
   now?: () => number;
+  log?: (line: string) => void;
 }
 
 /**
@@ -71,7 +72,14 @@ export class LabSession {
 
   /** Runs the session to its end; resolves with the exit status to report on the channel. */
   async run(): Promise<number> {
-    const code = await Promise.race([this.flow(), this.aborted]);
+    const flow = this.flow().catch((err: unknown) => {
+      // A broken session (no disk for its scratch files, no bash) must not take the lab down.
+      const reason = err instanceof Error ? err.message : String(err);
+      this.term.write(`\nlab: this session failed: ${reason}\n`);
+      this.ctx.log?.(`session failed: ${reason}`);
+      return 1;
+    });
+    const code = await Promise.race([flow, this.aborted]);
     await this.out.flushed();
     this.dispose();
     return code;

@@ -8,6 +8,7 @@ function fakeIo() {
   let shutdown: (() => void | Promise<void>) | undefined;
   const io: CliIo = {
     out: (l) => lines.push(l),
+    write: (t) => lines.push(t),
     err: (l) => lines.push(`ERR ${l}`),
     onShutdown: (h) => (shutdown = h),
     onToggle: () => {},

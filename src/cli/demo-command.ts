@@ -34,7 +34,7 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<void> {
   client.channel.on('data', () => {
     const text = client.text.slice(printed);
     printed = client.text.length;
-    process.stdout.write(text);
+    io.write(text);
   });
   const step = async (name: string, send: string | null, expect: RegExp | string) => {
     const t0 = Date.now();

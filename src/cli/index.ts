@@ -18,6 +18,7 @@ gatewalk --version prints the version.`;
 
 const io: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
+  write: (text) => process.stdout.write(text),
   err: (line) => process.stderr.write(`${line}\n`),
   onShutdown: (handler) => {
     let called = false;

@@ -1,6 +1,8 @@
 /** What a CLI command may touch of the outside world; only src/cli/index.ts builds the real one. */
 export interface CliIo {
   out(line: string): void;
+  /** Writes text to standard output as it is (no newline added). */
+  write(text: string): void;
   err(line: string): void;
   /** Runs `handler` once when the process is asked to stop (SIGINT, SIGTERM). */
   onShutdown(handler: () => void | Promise<void>): void;

@@ -68,6 +68,35 @@ describe('lab scenarios', () => {
     );
   });
 
+  it('reports a session that cannot start its shell, and keeps serving others', async () => {
+    // Two pod files where one needs the other to be a directory: the session cannot lay out
+    // its pods. That session fails with a message; the lab stays up.
+    const s = loadScenario();
+    const broken = {
+      ...s,
+      namespaces: [
+        {
+          name: 'x',
+          age: '1d',
+          pods: [{ ...s.namespaces[0]!.pods[0]!, files: { a: '1', 'a/b': '2' } }],
+        },
+      ],
+    };
+    const lab = await labOnFreePort({ scenario: broken });
+    try {
+      const c = await connect(lab);
+      await c.expect('Target IP: ');
+      c.sendLine('master-a');
+      await c.answer('2', 'lab: this session failed: ');
+      expect(await c.exit).toEqual({ code: 1 });
+      const again = await connect(lab);
+      await again.expect('Target IP: ');
+      again.close();
+    } finally {
+      await lab.close();
+    }
+  });
+
   it("drives the menu from an ops team's own scenario", async () => {
     const path = file(
       'own.yaml',
