@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { packagePath } from '../src/paths.js';
 import type { Scenario } from './scenario.js';
+import { shellQuote } from './shell.js';
 
 /** What the fake kubectl reads (GATEWALK_LAB_CLUSTER), written once per SSH session. */
 export interface ClusterFile {
@@ -39,8 +40,8 @@ export function materialiseSession(dir: string, scenario: Scenario, tools: Sessi
     kubectl,
     [
       '#!/bin/sh',
-      `plan='${dir}/kubectl-plan.'$$`,
-      `GATEWALK_KUBECTL_PLAN="$plan" '${process.execPath}' '${packagePath('lab', 'bin', 'kubectl.mjs')}' "$@"`,
+      `plan=${shellQuote(join(dir, 'kubectl-plan.'))}$$`,
+      `GATEWALK_KUBECTL_PLAN="$plan" ${shellQuote(process.execPath)} ${shellQuote(packagePath('lab', 'bin', 'kubectl.mjs'))} "$@"`,
       'rc=$?',
       '[ -f "$plan" ] || exit $rc',
       'cmd=$(cat "$plan"); rm -f "$plan"',

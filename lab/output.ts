@@ -73,9 +73,16 @@ export class LabOutput extends EventEmitter {
     else this.queue[0] = head.subarray(n);
     this.queued -= n;
     this.count(n);
-    this.channel.write(chunk);
-    if (this.queued < HIGH_WATER) this.emit('drain');
-    this.timer = setTimeout(() => this.pump(), this.options.chunkDelayMs);
+    const next = () => {
+      if (this.queued < HIGH_WATER) this.emit('drain');
+      if (this.options.chunkDelayMs > 0) {
+        this.timer = setTimeout(() => this.pump(), this.options.chunkDelayMs);
+      } else setImmediate(() => this.pump());
+    };
+    // A client that stops reading stops the pump too, so the queue (and the shell behind it,
+    // paused at HIGH_WATER) waits instead of piling up in the channel.
+    if (this.channel.write(chunk)) next();
+    else this.channel.once('drain', next);
   }
 
   /** Resolves once everything queued has been handed to the channel. */

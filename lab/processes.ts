@@ -56,6 +56,21 @@ export function killTree(leader: number): number[] {
   return pids;
 }
 
+/**
+ * Kills what is left of a terminal session whose leader has exited: processes whose session id
+ * is `leader`, but not `leader` itself, whose pid may already belong to someone else.
+ */
+export function killSessionMembers(leader: number): void {
+  for (const [pid, [, sid]] of processTable()) {
+    if (sid !== leader || pid === leader) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 /** True while `pid` exists and is not a zombie. */
 export function isRunning(pid: number): boolean {
   try {

@@ -55,6 +55,23 @@ export interface Scenario {
   faults: Faults;
 }
 
+/** Fault settings to override, each one on its own (`{ chunk: { delayMs: 5 } }` keeps bytes). */
+export type FaultOverrides = {
+  [K in keyof Faults]?: Faults[K] extends object ? Partial<Faults[K]> : Faults[K];
+};
+
+/** The scenario's faults with `overrides` applied setting by setting. */
+export function mergeFaults(faults: Faults, o: FaultOverrides = {}): Faults {
+  return {
+    chunk: { ...faults.chunk, ...o.chunk },
+    colors: o.colors ?? faults.colors,
+    pager: { ...faults.pager, ...o.pager },
+    otp: { ...faults.otp, ...o.otp },
+    idleLogoutS: o.idleLogoutS ?? faults.idleLogoutS,
+    dropAfter: { ...faults.dropAfter, ...o.dropAfter },
+  };
+}
+
 export const DEFAULT_SCENARIO = packagePath('lab', 'scenarios', 'cmsm.yaml');
 
 // ajv ships CommonJS; under NodeNext its default export is the module object.

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +9,8 @@ import type { AuthContext, Connection, ParsedKey, Session } from 'ssh2';
 import { GatewalkError } from '../src/errors.js';
 import { packagePath } from '../src/paths.js';
 import type { SessionTools } from './cluster.js';
-import { loadScenario, type Faults, type Scenario } from './scenario.js';
-import { waitForExit } from './processes.js';
+import { decodeBase32 } from '../src/secrets/totp.js';
+import { loadScenario, mergeFaults, type FaultOverrides, type Scenario } from './scenario.js';
 import { LabSession, type PtyRequest } from './session.js';
 
 const { Server, utils } = ssh2;
@@ -24,8 +25,8 @@ export interface LabOptions {
   port?: number;
   /** A loaded scenario or the path of a scenario file. Default: lab/scenarios/cmsm.yaml. */
   scenario?: Scenario | string;
-  /** Fault knobs that override the scenario's. */
-  faults?: Partial<Faults>;
+  /** Fault settings that override the scenario's, each on its own. */
+  faults?: FaultOverrides;
   /** Where the lab prints what happens (connections, logins); silent when absent. */
   log?: (line: string) => void;
 }
@@ -36,6 +37,8 @@ export interface Lab {
   /** SHA256 fingerprint of the lab's host key, as `ssh-keygen -l` prints it. */
   fingerprint: string;
   scenario: Scenario;
+  /** The folder holding every session's scratch directory; removed by close(). */
+  scratchRoot: string;
   /** The marker (GATEWALK_LAB_ID) in the environment of every process the lab starts. */
   labId: string;
   /** Open SSH connections. */
@@ -75,7 +78,9 @@ function sameSecret(given: string, expected: string): boolean {
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const loaded =
     typeof options.scenario === 'object' ? options.scenario : loadScenario(options.scenario);
-  const scenario: Scenario = { ...loaded, faults: { ...loaded.faults, ...options.faults } };
+  const scenario: Scenario = { ...loaded, faults: mergeFaults(loaded.faults, options.faults) };
+  // A bad seed would fail every session at its first prompt: refuse to start instead.
+  if (scenario.faults.otp.seed) decodeBase32(scenario.faults.otp.seed);
   const log = options.log ?? (() => {});
   const hostKey = readFileSync(LAB_HOST_KEY);
   const fingerprint = fingerprintOf(parseKeyFile(LAB_HOST_KEY).getPublicSSH());
@@ -146,7 +151,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           channel.end();
         }
       });
-      client.once('close', () => current.dispose());
+      client.once('close', () => void current.dispose());
     });
   };
 
@@ -198,18 +203,21 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     fingerprint,
     scenario,
     labId,
+    scratchRoot,
     connections: () => sockets.size,
     shellPids: () => [...sessions].flatMap((s) => (s.shellPid ? [s.shellPid] : [])),
     close: () => {
       closing ??= (async () => {
-        const killed = [...sessions].flatMap((session) => session.dispose());
+        const disposed = [...sessions].map((session) => session.dispose());
         const gone = [...sockets.values()].map(
           (socket) => new Promise((resolve) => socket.once('close', resolve).destroy()),
         );
-        await Promise.all([...gone, new Promise((resolve) => net.close(resolve))]);
-        const survivors = await waitForExit(killed);
-        if (survivors.length > 0) log(`processes still running after stop: ${survivors.join(' ')}`);
-        rmSync(scratchRoot, { recursive: true, force: true });
+        await Promise.all([...gone, ...disposed, new Promise((resolve) => net.close(resolve))]);
+        try {
+          await rm(scratchRoot, { recursive: true, force: true, maxRetries: 3 });
+        } catch (err) {
+          log(`cannot remove ${scratchRoot}: ${String(err)}`);
+        }
       })();
       return closing;
     },

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IPty } from 'node-pty';
 import type { ServerChannel } from 'ssh2';
@@ -6,7 +7,7 @@ import { materialiseSession, type SessionTools } from './cluster.js';
 import { CmsmMenu } from './menu.js';
 import { MenuTerminal } from './menu-terminal.js';
 import { LabOutput } from './output.js';
-import { killTree } from './processes.js';
+import { killSessionMembers, killTree, waitForExit } from './processes.js';
 import type { Scenario, Target } from './scenario.js';
 import { startMasterShell } from './shell.js';
 
@@ -44,6 +45,7 @@ export class LabSession {
   private dir: string | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private ended = false;
+  private disposed: Promise<void> | undefined;
   private size: { cols: number; rows: number };
   private abort!: (code: number) => void;
   private readonly aborted = new Promise<number>((resolve) => (this.abort = resolve));
@@ -62,6 +64,8 @@ export class LabSession {
     this.term = new MenuTerminal(this.out, ctx.pty !== null);
     ctx.channel.on('data', (data: Buffer) => this.onInput(data));
     ctx.channel.on('end', () => (this.shell ? this.shell.write('\x04') : this.term.end()));
+    // A channel can close while its connection stays open (OpenSSH connection sharing).
+    ctx.channel.once('close', () => void this.dispose());
     this.armIdle();
   }
 
@@ -81,7 +85,7 @@ export class LabSession {
     });
     const code = await Promise.race([flow, this.aborted]);
     await this.out.flushed();
-    this.dispose();
+    void this.dispose();
     return code;
   }
 
@@ -91,19 +95,29 @@ export class LabSession {
   }
 
   /**
-   * Ends the session now (connection closed, lab stopping): kills its processes, removes its
-   * files. Returns the pids it killed, for callers that wait for them to be gone.
+   * Ends the session now (channel or connection closed, lab stopping): kills its processes,
+   * waits until they are gone, then removes its files. Safe to call more than once; never throws.
    */
-  dispose(): number[] {
-    if (this.ended) return [];
+  dispose(): Promise<void> {
+    if (this.disposed) return this.disposed;
     this.ended = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const killed = this.shell ? killTree(this.shell.pid) : [];
     this.shell = undefined;
     this.out.close();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.abort(255);
-    return killed;
+    this.disposed = (async () => {
+      // Killed processes may still be writing files for a moment: remove the directory after.
+      const survivors = await waitForExit(killed);
+      if (survivors.length > 0) this.ctx.log?.(`processes still running: ${survivors.join(' ')}`);
+      if (!this.dir) return;
+      try {
+        await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch (err) {
+        this.ctx.log?.(`cannot remove ${this.dir}: ${String(err)}`);
+      }
+    })();
+    return this.disposed;
   }
 
   private onInput(data: Buffer): void {
@@ -117,7 +131,8 @@ export class LabSession {
     if (seconds <= 0 || this.ended) return;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
-      this.out.write(`\r\nIdle timeout: no input for ${seconds} seconds. Logging out.\r\n`);
+      const unit = seconds === 1 ? 'second' : 'seconds';
+      this.out.write(`\r\nIdle timeout: no input for ${seconds} ${unit}. Logging out.\r\n`);
       void this.out.flushed().then(() => {
         this.abort(1);
         this.ctx.disconnect();
@@ -168,8 +183,9 @@ export class LabSession {
     if (typedAhead) shell.write(typedAhead);
     return new Promise((resolve) => {
       shell.onExit(({ exitCode }) => {
-        // Background jobs die with their shell, as they do when sshd closes a session.
-        killTree(shell.pid);
+        // Background jobs die with their shell, as they do when sshd closes a session. The
+        // shell itself is reaped already and its pid may be reused: spare the pid itself.
+        killSessionMembers(shell.pid);
         if (this.shell === shell) this.shell = undefined;
         resolve(exitCode);
       });

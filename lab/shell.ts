@@ -19,7 +19,8 @@ export interface MasterShellOptions {
   labId: string;
 }
 
-function shellQuote(text: string): string {
+/** Single-quotes text for sh and bash. */
+export function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 

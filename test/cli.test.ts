@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LabClient } from '../lab/driver.js';
+import { loadScenario, mergeFaults } from '../lab/scenario.js';
 import { parseLabArgs, runLabCommand } from '../src/cli/lab-command.js';
 import type { CliIo } from '../src/cli/io.js';
 
@@ -41,11 +42,41 @@ describe('gatewalk lab (command)', () => {
       chunk: { bytes: 16, delayMs: 2 },
       colors: true,
       pager: { pageSize: 5 },
-      otp: { seed: 'JBSWY3DPEHPK3PXP', attempts: 3 },
+      otp: { seed: 'JBSWY3DPEHPK3PXP' },
       idleLogoutS: 60,
-      dropAfter: { seconds: 0, bytes: 1000 },
+      dropAfter: { bytes: 1000 },
     });
     expect(parseLabArgs([]).port).toBe(2222);
+  });
+
+  it('overrides only the settings a flag names', () => {
+    const scenario = loadScenario();
+    const base = {
+      ...scenario.faults,
+      chunk: { bytes: 8, delayMs: 0 },
+      otp: { seed: 'JBSWY3DPEHPK3PXP', attempts: 5 },
+      dropAfter: { seconds: 0, bytes: 500 },
+    };
+    const { faults } = parseLabArgs([
+      '--chunk-delay-ms',
+      '3',
+      '--otp-seed',
+      'GEZDGNBV',
+      '--drop-after-s',
+      '9',
+    ]);
+    expect(mergeFaults(base, faults)).toMatchObject({
+      chunk: { bytes: 8, delayMs: 3 },
+      otp: { seed: 'GEZDGNBV', attempts: 5 },
+      dropAfter: { seconds: 9, bytes: 500 },
+    });
+  });
+
+  it('refuses to start with an OTP seed that is not base32', async () => {
+    const { io } = fakeIo();
+    await expect(runLabCommand(['--port', '0', '--otp-seed', 'abc1'], io)).rejects.toThrow(
+      'TOTP seed has a non-base32 character: "1"',
+    );
   });
 
   it('rejects bad values and unknown flags with a clear message', () => {

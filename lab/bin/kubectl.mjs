@@ -51,7 +51,14 @@ function parseArgs(argv) {
     } else if (a === '-A' || a === '--all-namespaces') {
       opts.all = true;
     } else if (a === '--tail' || a.startsWith('--tail=')) {
-      opts.tail = Number.parseInt(value(), 10);
+      const tail = value();
+      if (!/^-?\d+$/.test(tail)) {
+        fail(
+          `error: invalid argument "${tail}" for "--tail" flag: strconv.ParseInt: parsing "${tail}": invalid syntax`,
+          1,
+        );
+      }
+      opts.tail = Number(tail);
     } else if (a === '-f' || a === '--follow') {
       opts.follow = true;
     } else if (a === '-c' || a === '--container' || a.startsWith('--container=')) {
@@ -111,8 +118,9 @@ function getPods(cluster, opts, names) {
       rows.push([...(opts.all ? [ns.name] : []), p.name, p.ready, p.status, p.restarts, p.age]);
     }
   }
+  const nameColumn = opts.all ? 1 : 0;
   for (const name of names) {
-    if (!rows.some((r) => r.includes(name))) {
+    if (!rows.slice(1).some((r) => r[nameColumn] === name)) {
       fail(`Error from server (NotFound): pods "${name}" not found`, 1);
     }
   }
@@ -138,8 +146,10 @@ function logs(cluster, opts, words) {
   if (opts.follow) setInterval(() => {}, 1 << 30);
 }
 
-function findExecutable(name) {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
+/** Finds a program the way the pod would: on the pod's PATH, never the master's. */
+function findExecutable(name, path) {
+  if (name.includes('/')) return existsSync(name) ? name : null;
+  for (const dir of path.split(':')) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
   return null;
@@ -164,7 +174,7 @@ function podShell(cluster, pod, program, interactive) {
     const posix = name === 'sh' ? ['--posix'] : [];
     return [cluster.bash, [...posix, '--rcfile', rc, ...(interactive ? ['-i'] : ['-s'])]];
   }
-  if (pod.shell === 'ash' && name === 'sh') {
+  if (pod.shell === 'ash' && (name === 'sh' || name === 'ash')) {
     if (!cluster.busybox) {
       fail('kubectl simulator: busybox is not installed here; the ash pod needs it', 1);
     }
@@ -200,7 +210,7 @@ function exec(cluster, opts, words, command) {
     if (opts.stdin && opts.tty) out(`Connected to pod ${pod.namespace}/${pod.name}.\n`);
   } else {
     const isShell = ['bash', 'sh', 'ash'].includes(basename(program));
-    const found = isShell ? null : findExecutable(program);
+    const found = isShell ? null : findExecutable(program, cluster.podPath);
     if (isShell || !found) {
       if (isShell && pod.shell !== 'none' && rest.length > 0) {
         const inner = podShell(cluster, pod, program, false);

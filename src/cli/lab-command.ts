@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
+import { userInfo } from 'node:os';
 import { relative } from 'node:path';
 import { GatewalkError } from '../errors.js';
 import { startFreezableProxy } from '../../lab/proxy.js';
 import { LAB_CLIENT_KEY, LAB_DEFAULT_PORT, startLab } from '../../lab/server.js';
-import type { Faults } from '../../lab/scenario.js';
+import type { FaultOverrides } from '../../lab/scenario.js';
 import type { CliIo } from './io.js';
 
 export const LAB_USAGE = `Usage: gatewalk lab [options]
@@ -59,22 +60,29 @@ export function parseLabArgs(args: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const faults: Partial<Faults> = {};
+  // Each flag overrides one setting; the scenario keeps the others.
+  const faults: FaultOverrides = {};
   const chunkBytes = number('chunk-bytes', values['chunk-bytes']);
   const chunkDelay = number('chunk-delay-ms', values['chunk-delay-ms']);
   if (chunkBytes !== undefined || chunkDelay !== undefined) {
-    faults.chunk = { bytes: chunkBytes ?? 1, delayMs: chunkDelay ?? 0 };
+    faults.chunk = {
+      ...(chunkBytes === undefined ? {} : { bytes: chunkBytes }),
+      ...(chunkDelay === undefined ? {} : { delayMs: chunkDelay }),
+    };
   }
   if (values.colors) faults.colors = true;
   const pager = number('pager', values.pager);
   if (pager !== undefined) faults.pager = { pageSize: pager };
-  if (values['otp-seed']) faults.otp = { seed: values['otp-seed'], attempts: 3 };
+  if (values['otp-seed']) faults.otp = { seed: values['otp-seed'] };
   const idle = number('idle-logout', values['idle-logout']);
   if (idle !== undefined) faults.idleLogoutS = idle;
   const dropS = number('drop-after-s', values['drop-after-s']);
   const dropBytes = number('drop-after-bytes', values['drop-after-bytes']);
   if (dropS !== undefined || dropBytes !== undefined) {
-    faults.dropAfter = { seconds: dropS ?? 0, bytes: dropBytes ?? 0 };
+    faults.dropAfter = {
+      ...(dropS === undefined ? {} : { seconds: dropS }),
+      ...(dropBytes === undefined ? {} : { bytes: dropBytes }),
+    };
   }
   return {
     help: values.help === true,
@@ -104,6 +112,10 @@ export async function runLabCommand(args: string[], io: CliIo): Promise<void> {
     `TEST credentials, lab only: user ${lab.scenario.auth.user}, password ${lab.scenario.auth.password}, or key ${key}`,
   );
   io.out(`try: ssh -p ${lab.port} ${lab.scenario.auth.user}@${lab.host}`);
+  io.out(
+    `note: logins get real shells running as ${userInfo().username} on this machine; ` +
+      'run the lab only where local users may have that',
+  );
   const proxy =
     o.proxyPort === undefined ? undefined : await startFreezableProxy(lab.port, o.proxyPort);
   if (proxy) {

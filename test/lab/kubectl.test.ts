@@ -50,6 +50,27 @@ describe('fake kubectl on the master', () => {
     expect(all).toContain('demo-shell-7789f879df-7kq4m');
   });
 
+  it('gets one pod by name, and NotFound for a name that is no pod', async () => {
+    const one = await master('kubectl get pods -n orders orders-worker-6b7f4d6db9-x9zrt');
+    expect(one.trim().split('\n')).toHaveLength(2);
+    expect(await master('kubectl get pods -n orders NAME; echo "rc=$?"')).toContain(
+      'Error from server (NotFound): pods "NAME" not found\nrc=1',
+    );
+  });
+
+  it('rejects a --tail that is not a number, like kubectl', async () => {
+    expect(await master(`kubectl logs ${ORDERS_API} -n orders --tail=abc; echo "rc=$?"`)).toContain(
+      'error: invalid argument "abc" for "--tail" flag: strconv.ParseInt: parsing "abc": invalid syntax\nrc=1',
+    );
+  });
+
+  it("runs a pod command with the pod's PATH, not the master's", async () => {
+    const path = await master(`kubectl exec ${ORDERS_API} -n orders -- printenv PATH`);
+    expect(path).toMatch(/^\/usr\/local\/sbin:/);
+    expect(path).not.toContain('/bin/kubectl');
+    expect(path).not.toMatch(/session-[^/]+\/bin/);
+  });
+
   it('prints pod logs, with --tail', async () => {
     const out = await master(`kubectl logs ${ORDERS_API} -n orders --tail=2`);
     expect(out.trim().split('\n')).toEqual([
@@ -129,6 +150,13 @@ describe('fake kubectl on the master', () => {
     c.sendLine('readlink /proc/$$/exe; echo "shell=$0"');
     await c.expect(/\n\/ # $/);
     expect(c.text).toMatch(/\/busybox\n/);
+    c.sendLine('exit');
+    await c.expect(MASTER_ROOT_PROMPT);
+  });
+
+  it('takes ash by name in the alpine pod', async () => {
+    c.sendLine('kubectl exec -it alpine-tools-0 -- ash');
+    await c.expect(/\n\/ # $/);
     c.sendLine('exit');
     await c.expect(MASTER_ROOT_PROMPT);
   });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { ClientChannel } from 'ssh2';
 import type { LabClient } from '../../lab/driver.js';
 import { isRunning } from '../../lab/processes.js';
 import { connect, labOnFreePort, processesOf, run, toMaster } from '../helpers/lab.js';
@@ -14,10 +15,6 @@ async function eventually(check: () => boolean, what: string, ms = 3000): Promis
     if (Date.now() > deadline) throw new Error(`still not true after ${ms} ms: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-function scratchDirs(): string[] {
-  return readdirSync('/tmp').filter((d) => d.startsWith('gatewalk-lab-'));
 }
 
 describe('lab resources', () => {
@@ -52,33 +49,72 @@ describe('lab resources', () => {
     }
   });
 
-  it('pauses a shell whose client stops reading, and loses nothing', async () => {
+  it.each([
+    ['as it comes', {}],
+    ['in chunks', { chunk: { bytes: 65536, delayMs: 0 } }],
+  ])(
+    'pauses a shell whose client stops reading, and loses nothing (output %s)',
+    async (_, faults) => {
+      const lab = await labOnFreePort({ faults });
+      try {
+        const c = await connect(lab);
+        await toMaster(c);
+        const size = 30_000_000;
+        let received = 0;
+        let tail = '';
+        c.channel.on('data', (d: Buffer) => {
+          received += d.length;
+          tail = (tail + d.toString('latin1')).slice(-200);
+        });
+        c.channel.pause();
+        c.sendLine(`head -c ${size} /dev/zero | tr '\\0' x; echo; echo done-$((1+1))`);
+        // Far more than the SSH window and socket buffers hold: without flow control the lab
+        // would swallow it all in memory and the pipeline would end.
+        await new Promise((r) => setTimeout(r, 800));
+        const comms = processesOf(lab).map((pid) =>
+          readFileSync(`/proc/${pid}/comm`, 'utf8').trim(),
+        );
+        expect(comms).toContain('head');
+        expect(comms).toContain('tr');
+        const done = new Promise<void>((resolve) => {
+          c.channel.on('data', () => {
+            if (/done-2\r?\n/.test(tail)) resolve();
+          });
+        });
+        c.channel.resume();
+        await done;
+        expect(received).toBeGreaterThan(size);
+        c.close();
+      } finally {
+        await lab.close();
+      }
+    },
+  );
+
+  it('cleans up a session whose channel closes while its connection stays open', async () => {
     const lab = await labOnFreePort();
     try {
       const c = await connect(lab);
       await toMaster(c);
-      const size = 30_000_000;
-      let received = 0;
-      let tail = '';
-      c.channel.on('data', (d: Buffer) => {
-        received += d.length;
-        tail = (tail + d.toString('latin1')).slice(-200);
-      });
-      c.channel.pause();
-      c.sendLine(`head -c ${size} /dev/zero | tr '\\0' x; echo; echo done-$((1+1))`);
-      // Far more than the SSH window and socket buffers hold: without flow control the lab
-      // would swallow it all in memory and the pipeline would end.
-      await new Promise((r) => setTimeout(r, 800));
-      const comms = processesOf(lab).map((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
-      expect(comms).toContain('head');
-      const done = new Promise<void>((resolve) => {
-        c.channel.on('data', () => {
-          if (/done-2\r?\n/.test(tail)) resolve();
+      await run(c, 'sleep 300 & echo started', /\]# $/);
+      expect(processesOf(lab).length).toBeGreaterThanOrEqual(2);
+      c.channel.close();
+      await eventually(() => processesOf(lab).length === 0, 'shell and job gone, connection open');
+      expect(lab.connections()).toBe(1);
+      // The connection still serves a new shell channel.
+      const shell = await new Promise<ClientChannel>((resolve, reject) =>
+        c.conn.shell({ term: 'xterm', cols: 80, rows: 24 }, (err, ch) =>
+          err ? reject(err) : resolve(ch),
+        ),
+      );
+      const banner = await new Promise<string>((resolve) => {
+        let text = '';
+        shell.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('Target IP: ')) resolve(text);
         });
       });
-      c.channel.resume();
-      await done;
-      expect(received).toBeGreaterThan(size);
+      expect(banner).toContain(' CMSM Simulator');
       c.close();
     } finally {
       await lab.close();
@@ -103,27 +139,26 @@ describe('lab resources', () => {
   });
 
   it('ends every connection and child process when it stops', async () => {
-    const before = new Set(scratchDirs());
     const lab = await labOnFreePort();
-    const ours = scratchDirs().filter((d) => !before.has(d));
-    expect(ours).toHaveLength(1);
     const a = await connect(lab);
     await toMaster(a);
     a.sendLine(`kubectl exec -it ${POD} -n orders -- bash`);
     await a.expect(POD_PROMPT);
     a.sendLine('sleep 300');
+    await eventually(() => processesOf(lab).length >= 4, 'sleep started in the pod');
     const b = await connect(lab);
     await toMaster(b);
     await run(b, 'nohup sleep 300 >/dev/null 2>&1 & echo bg', /\]# $/);
     const menuOnly = await connect(lab);
     await menuOnly.expect('Target IP: ');
-    // kubectl (node) + pod bash + sleep under a; bash + sleep under b.
-    expect(processesOf(lab).length).toBeGreaterThanOrEqual(5);
+    // bash + kubectl wrapper + pod bash + sleep under a; bash + sleep under b.
+    expect(processesOf(lab).length).toBeGreaterThanOrEqual(6);
+    expect(readdirSync(lab.scratchRoot)).toHaveLength(2);
 
     await lab.close();
     expect(processesOf(lab)).toEqual([]);
     expect(lab.connections()).toBe(0);
-    expect(existsSync(`/tmp/${ours[0]}`)).toBe(false);
+    expect(existsSync(lab.scratchRoot)).toBe(false);
     for (const c of [a, b, menuOnly]) await c.exit;
   });
 });
