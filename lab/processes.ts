@@ -1,26 +1,35 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** pid -> [parent pid, session id], from /proc (Linux). Empty elsewhere. */
-function processTable(): Map<number, [number, number]> {
-  const table = new Map<number, [number, number]>();
+/**
+ * Reads one /proc file of every process (Linux; nothing elsewhere), skipping processes that end
+ * while we look or that are not ours to read.
+ */
+function readEveryProcess<T>(file: string, parse: (text: string) => T): Map<number, T> {
+  const found = new Map<number, T>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return table;
+    return found;
   }
   for (const name of entries) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(name), [Number(fields[1]), Number(fields[3])]);
+      found.set(Number(name), parse(readFileSync(`/proc/${name}/${file}`, 'utf8')));
     } catch {
-      // The process ended while we were looking.
+      // Gone, or not ours to read.
     }
   }
-  return table;
+  return found;
+}
+
+/** pid -> [parent pid, session id]. */
+function processTable(): Map<number, [number, number]> {
+  return readEveryProcess('stat', (stat): [number, number] => {
+    // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(fields[1]), Number(fields[3])];
+  });
 }
 
 /**
@@ -98,23 +107,8 @@ export async function waitForExit(pids: number[], timeoutMs = 3000): Promise<num
 /** Pids of live processes whose environment carries `GATEWALK_LAB_ID=<labId>` (Linux). */
 export function processesOfLab(labId: string): number[] {
   const marker = `GATEWALK_LAB_ID=${labId}`;
-  const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const env = readFileSync(`/proc/${name}/environ`, 'utf8');
-      if (env.split('\0').includes(marker)) found.push(Number(name));
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return found;
+  const marked = readEveryProcess('environ', (env) => env.split('\0').includes(marker));
+  return [...marked].flatMap(([pid, ours]) => (ours ? [pid] : []));
 }
 
 /** Resident memory of a process in KiB (0 when it is gone). */
