@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ const { Server, utils } = ssh2;
 
 export const LAB_HOST = '127.0.0.1';
 export const LAB_DEFAULT_PORT = 2222;
+const LOGIN_GRACE_MS = 60_000;
 export const LAB_HOST_KEY = packagePath('lab', 'keys', 'host_ed25519');
 export const LAB_CLIENT_KEY = packagePath('lab', 'keys', 'ops_ed25519');
 
@@ -160,7 +161,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     log(`connection from ${info.ip}:${info.port}`);
     client.on('error', (err) => log(`connection ${info.port}: ${err.message}`));
     client.on('authentication', authenticate);
+    // Like sshd's LoginGraceTime: a client that never finishes logging in is let go.
+    const grace = setTimeout(() => socket?.destroy(), LOGIN_GRACE_MS);
+    socket?.once('close', () => clearTimeout(grace));
     client.on('ready', () => {
+      clearTimeout(grace);
       log(`connection ${info.port}: logged in`);
       client.on('session', (accept) => onSession(client, accept, socket));
     });
@@ -181,7 +186,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     ssh.injectSocket(socket);
   });
   await new Promise<void>((resolve, reject) => {
-    net.once('error', (err: NodeJS.ErrnoException) =>
+    net.once('error', (err: NodeJS.ErrnoException) => {
+      rmSync(scratchRoot, { recursive: true, force: true });
       reject(
         new GatewalkError(
           'lab_listen_failed',
@@ -189,8 +195,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
             (err.code === 'EADDRINUSE' ? ' (port in use: pick another with --port)' : ''),
           { cause: err },
         ),
-      ),
-    );
+      );
+    });
     net.listen(options.port ?? LAB_DEFAULT_PORT, LAB_HOST, resolve);
   });
   const address = net.address();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LabClient } from '../lab/driver.js';
 import { loadScenario, mergeFaults } from '../lab/scenario.js';
+import { startLab } from '../lab/server.js';
 import { parseLabArgs, runLabCommand } from '../src/cli/lab-command.js';
 import type { CliIo } from '../src/cli/io.js';
 
@@ -70,6 +71,18 @@ describe('gatewalk lab (command)', () => {
       otp: { seed: 'GEZDGNBV', attempts: 5 },
       dropAfter: { seconds: 9, bytes: 500 },
     });
+  });
+
+  it('says when its port is taken', async () => {
+    const { io } = fakeIo();
+    const first = await startLab({ port: 0 });
+    try {
+      await expect(runLabCommand(['--port', String(first.port)], io)).rejects.toThrow(
+        `cannot listen on 127.0.0.1:${first.port}: EADDRINUSE (port in use: pick another with --port)`,
+      );
+    } finally {
+      await first.close();
+    }
   });
 
   it('refuses to start with an OTP seed that is not base32', async () => {
