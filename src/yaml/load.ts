@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
 import { GatewalkError } from '../errors.js';
 
 /** A parsed YAML file that can still say where each value came from. */
@@ -10,47 +10,110 @@ export interface LocatedYaml {
   lines: LineCounter;
 }
 
-/** Parses YAML text; a syntax error becomes a GatewalkError pointing at file:line:col. */
-export function parseYaml(text: string, file: string): LocatedYaml {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) {
-    const at = lines.linePos(first.pos[0]);
-    const reason = first.message.split('\n')[0] ?? first.message;
-    throw new GatewalkError('yaml_syntax', `${file}:${at.line}:${at.col}: ${reason}`);
-  }
-  return { file, data: doc.toJS({ maxAliasCount: 100 }), doc, lines };
+export interface Position {
+  line: number;
+  col: number;
 }
 
-export function loadYamlFile(file: string): LocatedYaml {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    const reason =
-      (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
-    throw new GatewalkError('file_unreadable', `${file}: ${reason}`, { cause });
-  }
-  return parseYaml(text, file);
+export interface YamlProblem extends Position {
+  message: string;
 }
 
 /**
- * `file:line:col` of the value at a JSON pointer (as ajv reports `instancePath`), or of the
- * closest enclosing value that exists (a missing key is reported at its parent).
+ * Parses YAML text without throwing: either the document, or every syntax problem with its
+ * position (`yaml` reports them all, not only the first).
  */
-export function locate(yaml: LocatedYaml, pointer: string): string {
-  const path = pointer
+export function parseYamlText(
+  text: string,
+  file: string,
+): { yaml: LocatedYaml; problems: [] } | { yaml: null; problems: YamlProblem[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      yaml: null,
+      problems: doc.errors.map((e) => ({
+        ...lines.linePos(e.pos[0]),
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
+    };
+  }
+  try {
+    return { yaml: { file, data: doc.toJS({ maxAliasCount: 100 }), doc, lines }, problems: [] };
+  } catch (err) {
+    // Alias bombs and other conversion failures: report them like syntax errors.
+    return {
+      yaml: null,
+      problems: [{ line: 1, col: 1, message: err instanceof Error ? err.message : String(err) }],
+    };
+  }
+}
+
+/** Parses YAML text; a syntax error becomes a GatewalkError pointing at file:line:col. */
+export function parseYaml(text: string, file: string): LocatedYaml {
+  const parsed = parseYamlText(text, file);
+  const first = parsed.problems[0];
+  if (!parsed.yaml || first) {
+    const at = first ?? { line: 1, col: 1, message: 'cannot parse' };
+    throw new GatewalkError('yaml_syntax', `${file}:${at.line}:${at.col}: ${at.message}`);
+  }
+  return parsed.yaml;
+}
+
+export function readTextFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(cause);
+    throw new GatewalkError('file_unreadable', `${file}: ${reason}`, { cause });
+  }
+}
+
+export function loadYamlFile(file: string): LocatedYaml {
+  return parseYaml(readTextFile(file), file);
+}
+
+/** A JSON pointer (as ajv reports `instancePath`) as path segments. */
+export function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  for (let n = path.length; n >= 0; n--) {
-    const node: unknown = n === 0 ? yaml.doc.contents : yaml.doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) {
-      const at = yaml.lines.linePos(node.range[0]);
-      return `${yaml.file}:${at.line}:${at.col}`;
+}
+
+/**
+ * Where the value at `path` starts, or with `key: true` where its key starts (for an unknown
+ * or duplicate key). A path that does not exist is reported at its closest existing parent.
+ */
+export function positionOf(
+  yaml: LocatedYaml,
+  path: (string | number)[],
+  options: { key?: boolean } = {},
+): Position {
+  if (options.key && path.length > 0) {
+    const parent: unknown =
+      path.length === 1 ? yaml.doc.contents : yaml.doc.getIn(path.slice(0, -1), true);
+    if (isMap(parent)) {
+      const last = path[path.length - 1];
+      const pair = parent.items.find(
+        (p) => isScalar(p.key) && String(p.key.value) === String(last),
+      );
+      if (pair && isNode(pair.key) && pair.key.range) return yaml.lines.linePos(pair.key.range[0]);
     }
   }
-  return `${yaml.file}:1:1`;
+  for (let n = path.length; n >= 0; n--) {
+    const node: unknown = n === 0 ? yaml.doc.contents : yaml.doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return yaml.lines.linePos(node.range[0]);
+  }
+  return { line: 1, col: 1 };
+}
+
+/** `file:line:col` of the value at a JSON pointer, or of its closest existing parent. */
+export function locate(yaml: LocatedYaml, pointer: string): string {
+  const at = positionOf(yaml, pointerToPath(pointer));
+  return `${yaml.file}:${at.line}:${at.col}`;
 }

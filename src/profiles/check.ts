@@ -1,0 +1,182 @@
+import { suggestion, type Diagnostic } from './diagnostics.js';
+import { fieldsOf } from './fields.js';
+import { chainOf, flatten, type FlatProfile, type Located } from './flatten.js';
+import { context, sourcePosition, type ProfileSource } from './load-file.js';
+import { fill, placeholdersIn } from './placeholders.js';
+import type { ParamValue } from './types.js';
+
+type Report = (
+  src: ProfileSource,
+  path: (string | number)[],
+  message: string,
+  key?: boolean,
+) => void;
+
+function reporter(out: Diagnostic[], severity: Diagnostic['severity']): Report {
+  return (src, path, message, key = false) =>
+    out.push({
+      severity,
+      ...sourcePosition(src, path, key),
+      message: `${context(['profiles', src.name, ...path])}${message}`,
+    });
+}
+
+/** Compiles a profile regex the way the navigator will (placeholders stand for literals). */
+export function regexError(source: string): string | null {
+  try {
+    new RegExp(fill(source, {}, 'regex').replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x'));
+    return null;
+  } catch (err) {
+    return err instanceof Error
+      ? err.message.replace(/^Invalid regular expression: /, '')
+      : String(err);
+  }
+}
+
+export function paramValueProblem(
+  name: string,
+  value: ParamValue,
+  spec: Located<{ pattern?: string; enum?: ParamValue[] }>['value'],
+): string | null {
+  const text = String(value);
+  if (spec.enum && !spec.enum.map(String).includes(text)) {
+    return `param "${name}": "${text}" is not one of: ${spec.enum.map(String).join(', ')}`;
+  }
+  if (
+    spec.pattern !== undefined &&
+    regexError(spec.pattern) === null &&
+    !new RegExp(spec.pattern).test(text)
+  ) {
+    return `param "${name}": "${text}" does not match ${spec.pattern}`;
+  }
+  return null;
+}
+
+/**
+ * Checks across files and past the schema: duplicate names, `extends` and `via` targets and
+ * cycles, connect and final prompt, regexes, placeholders, parameter defaults. Returns the
+ * errors and the flattened profiles that are sound enough to resolve and lint.
+ */
+export function checkProfiles(sources: ProfileSource[]): {
+  diagnostics: Diagnostic[];
+  flat: Map<string, FlatProfile>;
+} {
+  const diagnostics: Diagnostic[] = [];
+  const error = reporter(diagnostics, 'error');
+  const byName = new Map<string, ProfileSource>();
+  for (const src of sources) {
+    const first = byName.get(src.name);
+    if (first) {
+      const at = sourcePosition(first, [], true);
+      error(src, [], `already defined at ${at.file}:${at.line}:${at.col}`, true);
+      continue;
+    }
+    byName.set(src.name, src);
+  }
+  const names = [...byName.keys()];
+  for (const src of byName.values()) {
+    for (const key of ['extends', 'via'] as const) {
+      const target = key === 'extends' ? src.raw.extends : src.raw.connect?.via;
+      const path = key === 'extends' ? ['extends'] : ['connect', 'via'];
+      if (target !== undefined && !byName.has(target)) {
+        error(src, path, `${key} "${target}": no such profile${suggestion(target, names)}`);
+      }
+    }
+    const cycle = extendsCycle(src.name, byName);
+    if (cycle) error(src, ['extends'], `extends cycle: ${cycle.join(' -> ')}`);
+  }
+  const flat = new Map<string, FlatProfile>();
+  for (const src of byName.values()) {
+    const chain = chainOf(src.name, (n) => byName.get(n));
+    // Problems in a parent are reported at the parent; checking its children would repeat them.
+    if (!chain || chain.some((s) => !s.valid)) continue;
+    const profile = flatten(chain);
+    const before = diagnostics.length;
+    checkFlat(profile, error);
+    checkVia(profile, byName, error);
+    if (diagnostics.length === before) flat.set(src.name, profile);
+  }
+  return { diagnostics, flat };
+}
+
+/** The cycle `name` is part of (a -> b -> a), or null. */
+function extendsCycle(name: string, byName: Map<string, ProfileSource>): string[] | null {
+  const path = [name];
+  for (
+    let next = byName.get(name)?.raw.extends;
+    next !== undefined;
+    next = byName.get(next)?.raw.extends
+  ) {
+    if (next === name) return [...path, name];
+    if (path.includes(next) || !byName.has(next)) return null;
+    path.push(next);
+  }
+  return null;
+}
+
+function checkVia(profile: FlatProfile, byName: Map<string, ProfileSource>, error: Report): void {
+  const via = profile.connect.via;
+  if (!via) return;
+  const seen = [profile.name];
+  for (let next: string | undefined = via.value; next !== undefined;) {
+    if (seen.includes(next)) {
+      error(via.src, via.path, `via cycle: ${[...seen, next].join(' -> ')}`);
+      return;
+    }
+    seen.push(next);
+    const src = byName.get(next);
+    const chain: ProfileSource[] | null = src ? chainOf(next, (n) => byName.get(n)) : null;
+    if (!chain) return;
+    next = flatten(chain).connect.via?.value;
+  }
+}
+
+function checkFlat(p: FlatProfile, error: Report): void {
+  const self = p.self;
+  if (!p.abstract) {
+    if (!p.connect.host) {
+      const why = Object.keys(p.connect).length > 0 ? 'connect has no host' : 'no connect';
+      error(self, [], `${why} (nor does any profile it extends)`, true);
+    }
+    const last = p.hops.at(-1);
+    if (!last) {
+      error(
+        self,
+        [],
+        'no hops: add one with a prompt, or mark the profile abstract: true if it is only extended or used as via',
+        true,
+      );
+    } else if (last.value.prompt === undefined) {
+      const of = last.src.name === p.name ? '' : ` of profile "${p.name}"`;
+      error(last.src, last.path, `the last hop ("${last.value.name}")${of} needs a prompt`);
+    }
+  }
+  const params = Object.keys(p.params);
+  for (const field of fieldsOf(p)) {
+    if (field.kind === 'regex') {
+      const problem = regexError(field.value);
+      if (problem) error(field.src, field.path, `invalid regex: ${problem}`);
+    }
+    for (const name of placeholdersIn(field.value)) {
+      if (params.includes(name) || field.groups?.includes(name)) continue;
+      const known = [...params, ...(field.groups ?? [])];
+      const listed = known.length > 0 ? `; known: ${known.join(', ')}` : '';
+      error(
+        field.src,
+        field.path,
+        `\${${name}} is not a parameter of profile "${p.name}"${suggestion(name, known)}${listed}`,
+      );
+    }
+  }
+  for (const [name, param] of Object.entries(p.params)) {
+    const spec = param.value;
+    if (spec.pattern !== undefined) {
+      const problem = regexError(spec.pattern);
+      if (problem) error(param.src, [...param.path, 'pattern'], `invalid regex: ${problem}`);
+    }
+    if (spec.default !== undefined) {
+      const problem = paramValueProblem(name, spec.default, spec);
+      if (problem) error(param.src, [...param.path, 'default'], `default of ${problem}`);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { FlatProfile, Located } from './flatten.js';
+import type { ProfileSource } from './load-file.js';
+import type { RawHandler, RawStep } from './types.js';
+
+/** A string field of a profile that may hold ${param} placeholders, and how it is used. */
+export interface Field {
+  kind: 'text' | 'regex';
+  value: string;
+  src: ProfileSource;
+  path: (string | number)[];
+  /** For select's `send`: the named groups of its `line`, which are not parameters. */
+  groups?: string[];
+}
+
+type Path = (string | number)[];
+
+function* handlerFields(h: RawHandler, src: ProfileSource, path: Path): Generator<Field> {
+  yield { kind: 'regex', value: h.match, src, path: [...path, 'match'] };
+  if (h.send_text !== undefined)
+    yield { kind: 'text', value: h.send_text, src, path: [...path, 'send_text'] };
+}
+
+export function namedGroups(regex: string): string[] {
+  return [...regex.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1] as string);
+}
+
+export function* stepFields(steps: RawStep[], src: ProfileSource, path: Path): Generator<Field> {
+  for (const [i, step] of steps.entries()) {
+    const at = [...path, i];
+    if ('send_text' in step) {
+      const s = step.send_text;
+      yield typeof s === 'string'
+        ? { kind: 'text', value: s, src, path: [...at, 'send_text'] }
+        : { kind: 'text', value: s.text, src, path: [...at, 'send_text', 'text'] };
+    } else if ('wait_for' in step) {
+      const w = step.wait_for;
+      if (typeof w === 'string') yield { kind: 'regex', value: w, src, path: [...at, 'wait_for'] };
+      else if (Array.isArray(w)) {
+        for (const [j, alt] of w.entries()) {
+          yield { kind: 'regex', value: alt.match, src, path: [...at, 'wait_for', j, 'match'] };
+          yield* stepFields(alt.then ?? [], src, [...at, 'wait_for', j, 'then']);
+        }
+      } else yield { kind: 'regex', value: w.match, src, path: [...at, 'wait_for', 'match'] };
+    } else if ('select' in step) {
+      const s = step.select;
+      yield { kind: 'regex', value: s.line, src, path: [...at, 'select', 'line'] };
+      yield { kind: 'regex', value: s.item, src, path: [...at, 'select', 'item'] };
+      yield {
+        kind: 'text',
+        value: s.send,
+        src,
+        path: [...at, 'select', 'send'],
+        groups: namedGroups(s.line),
+      };
+      if (s.next_page && 'send_text' in s.next_page) {
+        yield {
+          kind: 'text',
+          value: s.next_page.send_text,
+          src,
+          path: [...at, 'select', 'next_page', 'send_text'],
+        };
+      }
+    }
+  }
+}
+
+/** Every placeholder-bearing string of a flattened profile, with where it was written. */
+export function* fieldsOf(flat: FlatProfile): Generator<Field> {
+  for (const key of ['host', 'user', 'port'] as const) {
+    const f = flat.connect[key] as Located<unknown> | undefined;
+    if (f && typeof f.value === 'string')
+      yield { kind: 'text', value: f.value, src: f.src, path: f.path };
+  }
+  for (const h of flat.on) yield* handlerFields(h.value, h.src, h.path);
+  for (const hop of flat.hops) {
+    const { value, src, path } = hop;
+    yield* stepFields(value.steps ?? [], src, [...path, 'steps']);
+    if (value.prompt !== undefined)
+      yield { kind: 'regex', value: value.prompt, src, path: [...path, 'prompt'] };
+    if (value.exit !== undefined)
+      yield { kind: 'text', value: value.exit, src, path: [...path, 'exit'] };
+    for (const [i, h] of (value.on ?? []).entries())
+      yield* handlerFields(h, src, [...path, 'on', i]);
+  }
+}

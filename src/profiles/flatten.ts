@@ -1,0 +1,91 @@
+import type { ProfileSource } from './load-file.js';
+import type { RawConnect, RawDuration, RawHandler, RawHop, RawParam } from './types.js';
+
+/** A value together with the profile source and path it was written at. */
+export interface Located<T> {
+  value: T;
+  src: ProfileSource;
+  /** Path below `profiles.<src.name>`. */
+  path: (string | number)[];
+}
+
+/** A profile with its `extends` chain applied, every piece still knowing where it came from. */
+export interface FlatProfile {
+  name: string;
+  self: ProfileSource;
+  /** The profile first, then what it extends, nearest first. */
+  chain: ProfileSource[];
+  abstract: boolean;
+  params: Record<string, Located<RawParam>>;
+  connect: { [K in keyof RawConnect]?: Located<NonNullable<RawConnect[K]>> };
+  terminal: { term?: string; cols?: number; rows?: number };
+  timeout?: Located<RawDuration>;
+  openTimeout?: Located<RawDuration>;
+  on: Located<RawHandler>[];
+  hops: Located<RawHop>[];
+}
+
+/**
+ * The `extends` chain of a profile, nearest first; null when it has a cycle or an unknown
+ * parent (reported elsewhere).
+ */
+export function chainOf(
+  name: string,
+  lookup: (n: string) => ProfileSource | undefined,
+): ProfileSource[] | null {
+  const chain: ProfileSource[] = [];
+  const seen = new Set<string>();
+  let current: string | undefined = name;
+  while (current !== undefined) {
+    if (seen.has(current)) return null;
+    seen.add(current);
+    const src = lookup(current);
+    if (!src) return null;
+    chain.push(src);
+    current = src.raw.extends;
+  }
+  return chain;
+}
+
+/**
+ * Applies the chain: params, connect and terminal merge key by key (the nearer profile wins),
+ * timeouts come from the nearest profile that sets them, handlers and hops add up, the farthest
+ * ancestor's first.
+ */
+export function flatten(chain: ProfileSource[]): FlatProfile {
+  const self = chain[0] as ProfileSource;
+  const flat: FlatProfile = {
+    name: self.name,
+    self,
+    chain,
+    abstract: self.raw.abstract === true,
+    params: {},
+    connect: {},
+    terminal: {},
+    on: [],
+    hops: [],
+  };
+  for (const src of [...chain].reverse()) {
+    const raw = src.raw;
+    for (const [name, param] of Object.entries(raw.params ?? {})) {
+      flat.params[name] = { value: param, src, path: ['params', name] };
+    }
+    for (const [key, value] of Object.entries(raw.connect ?? {})) {
+      if (value !== undefined) {
+        (flat.connect as Record<string, Located<unknown>>)[key] = {
+          value,
+          src,
+          path: ['connect', key],
+        };
+      }
+    }
+    Object.assign(flat.terminal, raw.terminal ?? {});
+    if (raw.timeout !== undefined) flat.timeout = { value: raw.timeout, src, path: ['timeout'] };
+    if (raw.open_timeout !== undefined) {
+      flat.openTimeout = { value: raw.open_timeout, src, path: ['open_timeout'] };
+    }
+    (raw.on ?? []).forEach((h, i) => flat.on.push({ value: h, src, path: ['on', i] }));
+    (raw.hops ?? []).forEach((h, i) => flat.hops.push({ value: h, src, path: ['hops', i] }));
+  }
+  return flat;
+}

@@ -1,0 +1,119 @@
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { GatewalkError } from '../errors.js';
+import { checkProfiles } from './check.js';
+import { sortDiagnostics, suggestion, type Diagnostic } from './diagnostics.js';
+import type { FlatProfile } from './flatten.js';
+import { lintProfile } from './lint.js';
+import { loadProfileFile, type ProfileSource } from './load-file.js';
+import { resolveProfile } from './resolve.js';
+import type { ParamValue, ResolvedProfile } from './types.js';
+
+export interface LoadResult {
+  registry: ProfileRegistry;
+  files: string[];
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** Profile files under the given paths: files as given, folders' *.yaml and *.yml, sorted. */
+export function profileFiles(paths: string[]): { files: string[]; missing: string[] } {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string) => {
+    if (!seen.has(resolve(file))) files.push(file);
+    seen.add(resolve(file));
+  };
+  for (const path of paths) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      missing.push(path);
+      continue;
+    }
+    if (!isDir) files.push(path);
+    else {
+      for (const name of readdirSync(path).sort()) {
+        if (['.yaml', '.yml'].includes(extname(name))) files.push(join(path, name));
+      }
+    }
+  }
+  return {
+    files: [...new Set(files.map((f) => resolve(f)))].map(
+      (abs) => files.find((f) => resolve(f) === abs) ?? abs,
+    ),
+    missing,
+  };
+}
+
+/**
+ * Loads every profile under `paths`. Never throws: problems come back as diagnostics, and only
+ * profiles without errors (and whose parents have none) are in the registry.
+ */
+export function loadProfiles(paths: string[]): LoadResult {
+  const { files, missing } = profileFiles(paths);
+  const diagnostics: Diagnostic[] = missing.map((path) => ({
+    severity: 'error',
+    file: path,
+    line: 1,
+    col: 1,
+    message: 'no such file or folder',
+  }));
+  const sources: ProfileSource[] = [];
+  for (const file of files) {
+    const result = loadProfileFile(file);
+    sources.push(...result.sources);
+    diagnostics.push(...result.diagnostics);
+  }
+  const checked = checkProfiles(sources);
+  diagnostics.push(...checked.diagnostics);
+  for (const flat of checked.flat.values()) diagnostics.push(...lintProfile(flat));
+  const all = sortDiagnostics(diagnostics);
+  return {
+    registry: new ProfileRegistry(checked.flat),
+    files,
+    errors: all.filter((d) => d.severity === 'error'),
+    warnings: all.filter((d) => d.severity === 'warning'),
+  };
+}
+
+/** The loaded, checked profiles by name. */
+export class ProfileRegistry {
+  constructor(private readonly flat: Map<string, FlatProfile>) {}
+
+  names(): string[] {
+    return [...this.flat.keys()].sort();
+  }
+
+  /** Profiles that can be opened (not abstract). */
+  openable(): string[] {
+    return this.names().filter((n) => !this.flat.get(n)?.abstract);
+  }
+
+  has(name: string): boolean {
+    return this.flat.has(name);
+  }
+
+  /**
+   * The frozen profile for a walk, with these parameter values. Throws a GatewalkError that
+   * says what to fix: an unknown or abstract profile, a missing or invalid parameter.
+   */
+  resolve(name: string, params: Record<string, ParamValue> = {}): ResolvedProfile {
+    const flat = this.flat.get(name);
+    if (!flat) {
+      throw new GatewalkError(
+        'profile_unknown',
+        `no profile "${name}"${suggestion(name, this.names())}; profiles: ${this.openable().join(', ') || 'none loaded'}`,
+      );
+    }
+    if (flat.abstract) {
+      throw new GatewalkError(
+        'profile_abstract',
+        `profile "${name}" is abstract (a template for extends); open one that extends it`,
+      );
+    }
+    return resolveProfile(flat, params);
+  }
+}

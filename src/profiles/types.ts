@@ -1,0 +1,201 @@
+// Profile types: the raw shapes as written in YAML (already checked by the JSON Schema), and the
+// resolved, frozen profile the navigator walks.
+
+/** A secret by reference; file paths are absolute once loaded. */
+export type SecretRef =
+  { env: string } | { file: string } | { command: string } | { totp: SecretRef };
+
+export type ParamValue = string | number | boolean;
+
+export interface RawParam {
+  description?: string;
+  default?: ParamValue;
+  pattern?: string;
+  enum?: ParamValue[];
+}
+
+export type RawDuration = string | number;
+
+export interface RawHandler {
+  match: string;
+  send_text?: string;
+  send_secret?: SecretRef;
+  fail?: string;
+}
+
+export interface RawAlternative {
+  match: string;
+  then?: RawStep[];
+  fail?: string;
+  timeout?: RawDuration;
+}
+
+export type RawStep =
+  | { send_text: string | { text: string; enter?: boolean } }
+  | { send_secret: SecretRef }
+  | { send_keys: string[] }
+  | { wait_for: string | { match: string; timeout?: RawDuration } | RawAlternative[] }
+  | {
+      select: {
+        line: string;
+        item: string;
+        send: string;
+        next_page?: { send_text: string } | { send_keys: string[] };
+        max_pages?: number;
+        timeout?: RawDuration;
+      };
+    };
+
+export interface RawHop {
+  name: string;
+  steps?: RawStep[];
+  prompt?: string;
+  shell?: 'posix' | 'none';
+  exit?: string;
+  on?: RawHandler[];
+}
+
+export interface RawConnect {
+  host?: string;
+  port?: number | string;
+  user?: string;
+  password?: SecretRef;
+  private_key?: SecretRef;
+  passphrase?: SecretRef;
+  agent?: boolean;
+  host_key?: { known_hosts: string } | { fingerprint: string } | { accept_new: string };
+  via?: string;
+  keepalive?: RawDuration;
+  timeout?: RawDuration;
+}
+
+export interface RawProfile {
+  description?: string;
+  abstract?: boolean;
+  extends?: string;
+  params?: Record<string, RawParam>;
+  connect?: RawConnect;
+  terminal?: { term?: string; cols?: number; rows?: number };
+  timeout?: RawDuration;
+  open_timeout?: RawDuration;
+  on?: RawHandler[];
+  hops?: RawHop[];
+}
+
+/** Where a node came from, for errors raised after loading (a walk that fails at a step). */
+export interface SourceRef {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type KeyName =
+  | 'ctrl-c'
+  | 'ctrl-d'
+  | 'ctrl-z'
+  | 'ctrl-\\'
+  | 'enter'
+  | 'esc'
+  | 'tab'
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'space'
+  | 'backspace'
+  | 'home'
+  | 'end'
+  | 'pageup'
+  | 'pagedown';
+
+export type HandlerAction =
+  | { kind: 'send_text'; text: string }
+  | { kind: 'send_secret'; secret: SecretRef }
+  | { kind: 'fail'; message: string };
+
+export interface Handler {
+  /** Regex source, parameters inserted (escaped). */
+  match: string;
+  action: HandlerAction;
+  source: SourceRef;
+}
+
+export interface Alternative {
+  match: string;
+  then: Step[];
+  fail?: string;
+  timeoutMs: number;
+}
+
+export type Step =
+  | { kind: 'send_text'; text: string; enter: boolean; source: SourceRef }
+  | { kind: 'send_secret'; secret: SecretRef; enter: boolean; source: SourceRef }
+  | { kind: 'send_keys'; keys: KeyName[]; source: SourceRef }
+  | { kind: 'wait_for'; alternatives: Alternative[]; timeoutMs: number; source: SourceRef }
+  | {
+      kind: 'select';
+      line: string;
+      item: string;
+      /** Text with ${group} placeholders for the named groups of `line`; parameters inserted. */
+      send: string;
+      nextPage: { kind: 'send_text'; text: string } | { kind: 'send_keys'; keys: string[] } | null;
+      maxPages: number;
+      timeoutMs: number;
+      source: SourceRef;
+    };
+
+export interface Hop {
+  name: string;
+  steps: Step[];
+  prompt: string | null;
+  shell: 'posix' | 'none';
+  exit: string | null;
+  on: Handler[];
+  /** The profile that declared this hop (hops are shared along `extends`). */
+  declaredBy: string;
+  source: SourceRef;
+}
+
+export type HostKeyPolicy =
+  | { kind: 'known_hosts'; path: string }
+  | { kind: 'fingerprint'; fingerprint: string }
+  | { kind: 'accept_new'; path: string }
+  | { kind: 'default' };
+
+export interface Connect {
+  host: string;
+  port: number | null;
+  user: string | null;
+  password: SecretRef | null;
+  privateKey: SecretRef | null;
+  passphrase: SecretRef | null;
+  agent: boolean;
+  hostKey: HostKeyPolicy;
+  via: string | null;
+  keepaliveMs: number | null;
+  timeoutMs: number | null;
+}
+
+export interface ParamSpec {
+  description?: string;
+  default?: string;
+  pattern?: string;
+  enum?: string[];
+}
+
+/** A profile with extends, parameters and paths resolved. Frozen. Secrets stay references. */
+export interface ResolvedProfile {
+  name: string;
+  description: string;
+  source: SourceRef;
+  /** The profiles it extends, nearest first. */
+  ancestors: string[];
+  params: Record<string, ParamSpec>;
+  values: Record<string, string>;
+  connect: Connect;
+  terminal: { term: string; cols: number; rows: number };
+  timeoutMs: number;
+  openTimeoutMs: number;
+  on: Handler[];
+  hops: Hop[];
+}
