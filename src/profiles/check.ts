@@ -74,11 +74,13 @@ export function checkProfiles(sources: ProfileSource[]): {
     byName.set(src.name, src);
   }
   const names = [...byName.keys()];
+  const unsound = new Set<string>();
   for (const src of byName.values()) {
     for (const key of ['extends', 'via'] as const) {
       const target = key === 'extends' ? src.raw.extends : src.raw.connect?.via;
       const path = key === 'extends' ? ['extends'] : ['connect', 'via'];
       if (target !== undefined && !byName.has(target)) {
+        unsound.add(src.name);
         error(src, path, `${key} "${target}": no such profile${suggestion(target, names)}`);
       }
     }
@@ -89,12 +91,20 @@ export function checkProfiles(sources: ProfileSource[]): {
   for (const src of byName.values()) {
     const chain = chainOf(src.name, (n) => byName.get(n));
     // Problems in a parent are reported at the parent; checking its children would repeat them.
-    if (!chain || chain.some((s) => !s.valid)) continue;
+    if (!chain || chain.some((s) => !s.valid || unsound.has(s.name))) continue;
     const profile = flatten(chain);
     const before = diagnostics.length;
     checkFlat(profile, error);
     checkVia(profile, byName, error);
     if (diagnostics.length === before) flat.set(src.name, profile);
+  }
+  // A jump through a profile that has errors cannot be taken either (its errors are reported).
+  for (let removed = true; removed; ) {
+    removed = false;
+    for (const [name, profile] of flat) {
+      const via = profile.connect.via?.value;
+      if (via !== undefined && !flat.has(via)) removed = flat.delete(name);
+    }
   }
   return { diagnostics, flat };
 }
