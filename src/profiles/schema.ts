@@ -232,6 +232,15 @@ function describe(e: ErrorObject, pointer: string): SchemaProblem[] {
       return [{ pointer, atKey: false, message: `must match ${String(params.pattern)}` }];
     case 'propertyNames':
       return [];
+    case 'minimum':
+    case 'maximum':
+    case 'minItems':
+    case 'maxItems': {
+      const limit = String(params.limit);
+      const word = e.keyword.startsWith('min') ? 'at least' : 'at most';
+      const what = e.keyword.endsWith('Items') ? ` item${limit === '1' ? '' : 's'}` : '';
+      return [{ pointer, atKey: false, message: `must be ${word} ${limit}${what}` }];
+    }
     default:
       return [{ pointer, atKey: false, message: e.message ?? 'is invalid' }];
   }
