@@ -6,13 +6,16 @@ import { packagePath } from '../paths.js';
 import { runDemoCommand } from './demo-command.js';
 import type { CliIo } from './io.js';
 import { runLabCommand } from './lab-command.js';
+import { runProfilesCommand, runValidateCommand } from './profiles-commands.js';
 
 const USAGE = `Usage: gatewalk <command> [options]
 
 Commands:
-  lab     start the CMSM lab, a real SSH server that simulates a bastion (gatewalk lab --help)
-  demo    start the lab and walk CMSM -> master -> pod over SSH
-  help    show this help
+  validate  check profile files; errors as file:line:col (gatewalk validate --help)
+  profiles  list the profiles that can be opened
+  lab       start the CMSM lab, a real SSH server that simulates a bastion (gatewalk lab --help)
+  demo      start the lab and walk CMSM -> master -> pod over SSH
+  help      show this help
 
 gatewalk --version prints the version.`;
 
@@ -42,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
     case 'lab':
       await runLabCommand(args, io);
       return 0;
+    case 'validate':
+      return runValidateCommand(args, io);
+    case 'profiles':
+      return runProfilesCommand(args, io);
     case 'demo':
       await runDemoCommand(args, io);
       return 0;

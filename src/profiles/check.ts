@@ -99,7 +99,7 @@ export function checkProfiles(sources: ProfileSource[]): {
     if (diagnostics.length === before) flat.set(src.name, profile);
   }
   // A jump through a profile that has errors cannot be taken either (its errors are reported).
-  for (let removed = true; removed; ) {
+  for (let removed = true; removed;) {
     removed = false;
     for (const [name, profile] of flat) {
       const via = profile.connect.via?.value;

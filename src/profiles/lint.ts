@@ -125,7 +125,8 @@ function lintBudget(p: FlatProfile, warn: Warn): void {
           wait =
             typeof w === 'object' && w.timeout !== undefined ? durationMs(w.timeout) : defaultWait;
       } else if ('select' in step) {
-        wait = ms(step.select.timeout, defaultWait) * (step.select.max_pages ?? 10);
+        // One timeout covers the whole search, every page of it.
+        wait = ms(step.select.timeout, defaultWait);
       }
       if (wait === null) continue;
       if (wait === 0) warn(src, at, 'timeout 0: this wait can never succeed');

@@ -6,8 +6,8 @@ import { sortDiagnostics, suggestion, type Diagnostic } from './diagnostics.js';
 import type { FlatProfile } from './flatten.js';
 import { lintProfile } from './lint.js';
 import { loadProfileFile, type ProfileSource } from './load-file.js';
-import { resolveProfile } from './resolve.js';
-import type { ParamValue, ResolvedProfile } from './types.js';
+import { paramSpecs, resolveProfile } from './resolve.js';
+import type { ParamSpec, ParamValue, ResolvedProfile } from './types.js';
 
 export interface LoadResult {
   registry: ProfileRegistry;
@@ -90,6 +90,26 @@ export class ProfileRegistry {
   /** Profiles that can be opened (not abstract). */
   openable(): string[] {
     return this.names().filter((n) => !this.flat.get(n)?.abstract);
+  }
+
+  /**
+   * What `list_profiles` and `gatewalk profiles` show: no parameter values needed, so it works
+   * for profiles with required parameters too.
+   */
+  resolveForListing(name: string): {
+    name: string;
+    description: string;
+    params: Record<string, ParamSpec>;
+    hops: string[];
+  } {
+    const flat = this.flat.get(name);
+    if (!flat) throw new GatewalkError('profile_unknown', `no profile "${name}"`);
+    return {
+      name,
+      description: flat.self.raw.description ?? '',
+      params: paramSpecs(flat),
+      hops: flat.hops.map((h) => h.value.name),
+    };
   }
 
   has(name: string): boolean {

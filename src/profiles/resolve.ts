@@ -44,6 +44,20 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The parameters as callers see them: values as strings. */
+export function paramSpecs(p: FlatProfile): Record<string, ParamSpec> {
+  const params: Record<string, ParamSpec> = {};
+  for (const [name, { value }] of Object.entries(p.params)) {
+    params[name] = {
+      ...(value.description === undefined ? {} : { description: value.description }),
+      ...(value.default === undefined ? {} : { default: String(value.default) }),
+      ...(value.pattern === undefined ? {} : { pattern: value.pattern }),
+      ...(value.enum === undefined ? {} : { enum: value.enum.map(String) }),
+    };
+  }
+  return params;
+}
+
 /** The parameter values of a walk: defaults, then the caller's, each checked. */
 export function paramValues(
   p: FlatProfile,
@@ -181,16 +195,6 @@ export function resolveProfile(
     source: where(src, path),
   }));
 
-  const params: Record<string, ParamSpec> = {};
-  for (const [name, { value }] of Object.entries(p.params)) {
-    params[name] = {
-      ...(value.description === undefined ? {} : { description: value.description }),
-      ...(value.default === undefined ? {} : { default: String(value.default) }),
-      ...(value.pattern === undefined ? {} : { pattern: value.pattern }),
-      ...(value.enum === undefined ? {} : { enum: value.enum.map(String) }),
-    };
-  }
-
   const terminal = {
     term: p.terminal.term ?? 'xterm-256color',
     cols: p.terminal.cols ?? 200,
@@ -201,7 +205,7 @@ export function resolveProfile(
     description: p.self.raw.description ?? '',
     source: sourcePosition(p.self, [], true),
     ancestors: p.chain.slice(1).map((s) => s.name),
-    params,
+    params: paramSpecs(p),
     values,
     connect: connectOf(p, text),
     terminal,

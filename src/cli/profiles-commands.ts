@@ -1,0 +1,116 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatDiagnostic, type Diagnostic } from '../profiles/diagnostics.js';
+import { profileDirs } from '../profiles/dirs.js';
+import { loadProfiles } from '../profiles/registry.js';
+import type { CliIo } from './io.js';
+
+export const VALIDATE_USAGE = `Usage: gatewalk validate [paths...] [--profiles DIR]... [--json]
+
+Checks profile files (YAML syntax, the schema, extends/via, regexes, parameters) and prints
+every problem as file:line:col: message. Paths are files or folders (their *.yaml, *.yml);
+without any, the profile folders: --profiles DIR (repeatable), else $GATEWALK_PROFILES
+(':'-separated), else ./profiles. Exit status 0 when there is no error (warnings allowed), 1
+otherwise. --json prints { ok, files, profiles, errors, warnings } for CI.`;
+
+export const PROFILES_USAGE = `Usage: gatewalk profiles [--profiles DIR]... [--json]
+
+Lists the profiles that can be opened: name, description, parameters (with defaults) and hops.`;
+
+function parse(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      profiles: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return { ...values, positionals };
+}
+
+/** Paths below the working folder print relative to it, as a person typed them. */
+function shown(d: Diagnostic, cwd: string): Diagnostic {
+  const rel = relative(cwd, d.file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? { ...d, file: rel } : d;
+}
+
+const plain = (d: Diagnostic) => ({ file: d.file, line: d.line, col: d.col, message: d.message });
+
+/** `gatewalk validate`: returns the exit status. */
+export function runValidateCommand(args: string[], io: CliIo): number {
+  const o = parse(args);
+  if (o.help) {
+    io.out(VALIDATE_USAGE);
+    return 0;
+  }
+  const paths =
+    o.positionals.length > 0
+      ? o.positionals.map((p) => resolve(io.cwd, p))
+      : profileDirs(o.profiles ?? [], io.env, io.cwd);
+  const loaded = loadProfiles(paths);
+  const result = {
+    ...loaded,
+    errors: loaded.errors.map((d) => shown(d, io.cwd)),
+    warnings: loaded.warnings.map((d) => shown(d, io.cwd)),
+  };
+  const ok = result.errors.length === 0;
+  if (o.json) {
+    io.out(
+      JSON.stringify(
+        {
+          ok,
+          files: result.files,
+          profiles: result.registry.names(),
+          errors: result.errors.map(plain),
+          warnings: result.warnings.map(plain),
+        },
+        null,
+        2,
+      ),
+    );
+    return ok ? 0 : 1;
+  }
+  for (const d of [...result.errors, ...result.warnings].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col,
+  )) {
+    io.out(formatDiagnostic(d));
+  }
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  io.out(
+    `${count(result.files.length, 'file')}, ${count(result.registry.names().length, 'valid profile')}: ` +
+      `${count(result.errors.length, 'error')}, ${count(result.warnings.length, 'warning')}`,
+  );
+  if (result.files.length === 0 && ok) io.out(`no profile files found in ${paths.join(', ')}`);
+  return ok ? 0 : 1;
+}
+
+/** `gatewalk profiles`: returns the exit status (1 when some profile files have errors). */
+export function runProfilesCommand(args: string[], io: CliIo): number {
+  const o = parse(args);
+  if (o.help) {
+    io.out(PROFILES_USAGE);
+    return 0;
+  }
+  const result = loadProfiles(profileDirs(o.profiles ?? [], io.env, io.cwd));
+  const profiles = result.registry
+    .openable()
+    .map((name) => result.registry.resolveForListing(name));
+  if (o.json) io.out(JSON.stringify({ profiles }, null, 2));
+  else {
+    for (const p of profiles) {
+      io.out(`${p.name}${p.description ? `  ${p.description}` : ''}`);
+      const params = Object.entries(p.params).map(
+        ([k, v]) => `${k}${v.default === undefined ? ' (required)' : `=${v.default}`}`,
+      );
+      if (params.length > 0) io.out(`  params: ${params.join(', ')}`);
+      io.out(`  hops:   ${p.hops.join(' -> ')}`);
+    }
+    if (profiles.length === 0) io.out('no profiles');
+  }
+  for (const d of result.errors) io.err(formatDiagnostic(d));
+  if (result.errors.length > 0)
+    io.err(`some profiles were left out: run gatewalk validate for details`);
+  return result.errors.length === 0 ? 0 : 1;
+}
