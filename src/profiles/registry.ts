@@ -33,19 +33,14 @@ export function profileFiles(paths: string[]): { files: string[]; missing: strin
       missing.push(path);
       continue;
     }
-    if (!isDir) files.push(path);
+    if (!isDir) add(path);
     else {
       for (const name of readdirSync(path).sort()) {
-        if (['.yaml', '.yml'].includes(extname(name))) files.push(join(path, name));
+        if (['.yaml', '.yml'].includes(extname(name))) add(join(path, name));
       }
     }
   }
-  return {
-    files: [...new Set(files.map((f) => resolve(f)))].map(
-      (abs) => files.find((f) => resolve(f) === abs) ?? abs,
-    ),
-    missing,
-  };
+  return { files, missing };
 }
 
 /**
