@@ -33,7 +33,10 @@ function parse(args: string[]) {
 /** Paths below the working folder print relative to it, as a person typed them. */
 function shown(d: Diagnostic, cwd: string): Diagnostic {
   const rel = relative(cwd, d.file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? { ...d, file: rel } : d;
+  const message = d.message.replaceAll(`${cwd}/`, '');
+  return rel && !rel.startsWith('..') && !isAbsolute(rel)
+    ? { ...d, file: rel, message }
+    : { ...d, message };
 }
 
 const plain = (d: Diagnostic) => ({ file: d.file, line: d.line, col: d.col, message: d.message });

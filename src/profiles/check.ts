@@ -81,11 +81,11 @@ export function checkProfiles(sources: ProfileSource[]): {
       const path = key === 'extends' ? ['extends'] : ['connect', 'via'];
       if (target !== undefined && !byName.has(target)) {
         unsound.add(src.name);
-        error(src, path, `${key} "${target}": no such profile${suggestion(target, names)}`);
+        error(src, path, `no profile "${target}"${suggestion(target, names)}`);
       }
     }
     const cycle = extendsCycle(src.name, byName);
-    if (cycle) error(src, ['extends'], `extends cycle: ${cycle.join(' -> ')}`);
+    if (cycle) error(src, ['extends'], `cycle: ${cycle.join(' -> ')}`);
   }
   const flat = new Map<string, FlatProfile>();
   for (const src of byName.values()) {
@@ -130,7 +130,7 @@ function checkVia(profile: FlatProfile, byName: Map<string, ProfileSource>, erro
   const seen = [profile.name];
   for (let next: string | undefined = via.value; next !== undefined;) {
     if (seen.includes(next)) {
-      error(via.src, via.path, `via cycle: ${[...seen, next].join(' -> ')}`);
+      error(via.src, via.path, `cycle: ${[...seen, next].join(' -> ')}`);
       return;
     }
     seen.push(next);
@@ -186,7 +186,8 @@ function checkFlat(p: FlatProfile, error: Report): void {
     }
     if (spec.default !== undefined) {
       const problem = paramValueProblem(name, spec.default, spec);
-      if (problem) error(param.src, [...param.path, 'default'], `default of ${problem}`);
+      if (problem)
+        error(param.src, [...param.path, 'default'], problem.replace(/^param "[^"]+": /, ''));
     }
   }
 }

@@ -68,7 +68,12 @@ export function flatten(chain: ProfileSource[]): FlatProfile {
   for (const src of [...chain].reverse()) {
     const raw = src.raw;
     for (const [name, param] of Object.entries(raw.params ?? {})) {
-      flat.params[name] = { value: param, src, path: ['params', name] };
+      // A child may restate just the default: the rest of the parent's spec still holds.
+      flat.params[name] = {
+        value: { ...flat.params[name]?.value, ...param },
+        src,
+        path: ['params', name],
+      };
     }
     for (const [key, value] of Object.entries(raw.connect ?? {})) {
       if (value !== undefined) {

@@ -62,7 +62,7 @@ export function lintProfile(p: FlatProfile): Diagnostic[] {
       warn(
         field.src,
         field.path,
-        `regex ${JSON.stringify(field.value)} may backtrack catastrophically (nested quantifiers); simplify it`,
+        'may backtrack catastrophically (nested quantifiers); simplify the regex',
       );
     }
   }
@@ -83,7 +83,7 @@ function lintPrompts(p: FlatProfile, values: Record<string, string>, warn: Warn)
         warn(
           later.hop.src,
           [...later.hop.path, 'prompt'],
-          `prompt also matches hop "${earlier.hop.value.name}"'s prompt (e.g. ${JSON.stringify(example)}): ` +
+          `also matches hop "${earlier.hop.value.name}"'s prompt (e.g. ${JSON.stringify(example)}): ` +
             'the walk could take one hop for the other; make the prompts distinct',
         );
         break;

@@ -83,23 +83,35 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** "profile x, hop 2, step 1: " from a path into the file, so a message stands on its own. */
+/**
+ * "profile "x", hop 2, step 1: wait_for.timeout: " from a path into the file, so a message
+ * stands on its own. Hops, steps, handlers and alternatives count from 1.
+ */
 export function context(path: (string | number)[]): string {
   if (path.length === 0) return '';
-  if (path[0] !== 'profiles' || path.length < 2) return `${String(path[0])}: `;
+  if (path[0] !== 'profiles' || path.length < 2) return `${path.map(String).join('.')}: `;
   const parts = [`profile "${String(path[1])}"`];
+  const named: Record<string, string> = {
+    hops: 'hop',
+    steps: 'step',
+    on: 'handler',
+    then: 'then step',
+    wait_for: 'alternative',
+  };
+  let trail: string[] = [];
   for (let i = 2; i < path.length; i++) {
     const key = path[i];
     const index = path[i + 1];
-    if (
-      (key === 'hops' || key === 'steps' || key === 'on' || key === 'then') &&
-      typeof index === 'number'
-    ) {
-      parts.push(
-        `${key === 'hops' ? 'hop' : key === 'on' ? 'handler' : key === 'then' ? 'then step' : 'step'} ${index + 1}`,
-      );
+    if (typeof key === 'string' && named[key] && typeof index === 'number') {
+      parts.push(`${named[key]} ${index + 1}`);
+      trail = [];
       i += 1;
+    } else if (typeof key === 'number') {
+      trail.push(`[${key + 1}]`);
+    } else {
+      trail.push(String(key));
     }
   }
-  return `${parts.join(', ')}: `;
+  const field = trail.join('.').replace(/\.\[/g, '[');
+  return `${parts.join(', ')}: ${field ? `${field}: ` : ''}`;
 }

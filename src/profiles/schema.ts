@@ -220,6 +220,15 @@ function describe(e: ErrorObject, pointer: string): SchemaProblem[] {
           },
         ];
       }
+      if (String(params.pattern).startsWith('\\$\\{')) {
+        return [
+          {
+            pointer,
+            atKey: false,
+            message: 'must be a port number from 1 to 65535, or a ${param}',
+          },
+        ];
+      }
       if (String(params.pattern) === DURATION_PATTERN) {
         return [
           {

@@ -9,15 +9,17 @@ const DIR = join('test', 'fixtures', 'broken');
 const CASES: [string, string[]][] = [
   [
     'duplicate-a.yaml + duplicate-b.yaml',
-    ['duplicate-b.yaml:3:3: profile "base": already defined at duplicate-a.yaml:3:3'],
+    [
+      'duplicate-b.yaml:3:3: profile "base": already defined at duplicate-a.yaml:3:3',
+    ],
   ],
   [
     'extends.yaml',
     [
-      'extends.yaml:4:14: profile "child": extends "parnt": no such profile (did you mean "parent"?)',
-      'extends.yaml:10:14: profile "loop-a": extends cycle: loop-a -> loop-b -> loop-a',
-      'extends.yaml:12:14: profile "loop-b": extends cycle: loop-b -> loop-a -> loop-b',
-      'extends.yaml:14:42: profile "hopper": via "bastian": no such profile',
+      'extends.yaml:4:14: profile "child": extends: no profile "parnt" (did you mean "parent"?)',
+      'extends.yaml:10:14: profile "loop-a": extends: cycle: loop-a -> loop-b -> loop-a',
+      'extends.yaml:12:14: profile "loop-b": extends: cycle: loop-b -> loop-a -> loop-b',
+      'extends.yaml:14:42: profile "hopper": connect.via: no profile "bastian"',
     ],
   ],
   [
@@ -34,17 +36,17 @@ const CASES: [string, string[]][] = [
   [
     'plain-secret.yaml',
     [
-      'plain-secret.yaml:6:17: profile "box": a secret is a reference, not the value itself: write { env: NAME }, { file: path }, { command: "..." } or { totp: { env: SEED } }',
-      'plain-secret.yaml:10:26: profile "box", hop 1, step 1: a secret takes exactly one of: env, file, command, totp (found: env, file)',
+      'plain-secret.yaml:6:17: profile "box": connect.password: a secret is a reference, not the value itself: write { env: NAME }, { file: path }, { command: "..." } or { totp: { env: SEED } }',
+      'plain-secret.yaml:10:26: profile "box", hop 1, step 1: send_secret: a secret takes exactly one of: env, file, command, totp (found: env, file)',
     ],
   ],
   [
     'regex-params.yaml',
     [
-      'regex-params.yaml:6:24: profile "menu": default of param "code": "abc" does not match ^\\d+$',
-      'regex-params.yaml:11:23: profile "menu", hop 1, step 1: invalid regex: /Opt> ($/: Unterminated group',
-      'regex-params.yaml:12:24: profile "menu", hop 1, step 2: ${targte} is not a parameter of profile "menu" (did you mean "target"?); known: target, code',
-      'regex-params.yaml:13:84: profile "menu", hop 1, step 3: ${nope} is not a parameter of profile "menu"; known: target, code, key, label',
+      'regex-params.yaml:6:24: profile "menu": params.code.default: "abc" does not match ^\\d+$',
+      'regex-params.yaml:11:23: profile "menu", hop 1, step 1: wait_for: invalid regex: /Opt> ($/: Unterminated group',
+      'regex-params.yaml:12:24: profile "menu", hop 1, step 2: send_text: ${targte} is not a parameter of profile "menu" (did you mean "target"?); known: target, code',
+      'regex-params.yaml:13:84: profile "menu", hop 1, step 3: select.send: ${nope} is not a parameter of profile "menu"; known: target, code, key, label',
       'regex-params.yaml:14:9: profile "menu", hop 2: the last hop ("shell") needs a prompt',
     ],
   ],
@@ -52,9 +54,9 @@ const CASES: [string, string[]][] = [
     'step-shape.yaml',
     [
       'step-shape.yaml:8:13: profile "box", hop 1, step 1: a step takes exactly one of: send_text, send_secret, send_keys, wait_for, select (found: send_text, wait_for)',
-      'step-shape.yaml:9:23: profile "box", hop 1, step 2: must be a string, or a mapping, or a list',
-      'step-shape.yaml:10:46: profile "box", hop 1, step 3: must be a duration: "500ms", "15s", "2m", or a number of seconds',
-      'step-shape.yaml:11:33: profile "box", hop 1, step 4: must be one of: ctrl-c, ctrl-d, ctrl-z, ctrl-\\, enter, esc, tab, up, down, left, right, space, backspace, home, end, pageup, pagedown',
+      'step-shape.yaml:9:23: profile "box", hop 1, step 2: wait_for: must be a string, or a mapping, or a list',
+      'step-shape.yaml:10:46: profile "box", hop 1, step 3: wait_for.timeout: must be a duration: "500ms", "15s", "2m", or a number of seconds',
+      'step-shape.yaml:11:33: profile "box", hop 1, step 4: send_keys[2]: must be one of: ctrl-c, ctrl-d, ctrl-z, ctrl-\\, enter, esc, tab, up, down, left, right, space, backspace, home, end, pageup, pagedown',
     ],
   ],
   [
@@ -74,7 +76,7 @@ const CASES: [string, string[]][] = [
   [
     'unknown-key.yaml',
     [
-      'unknown-key.yaml:6:7: profile "box": unknown key "usr" (did you mean "user"?); expected one of: host, port, user, password, private_key, passphrase, agent, host_key, via, keepalive, timeout',
+      'unknown-key.yaml:6:7: profile "box": connect: unknown key "usr" (did you mean "user"?); expected one of: host, port, user, password, private_key, passphrase, agent, host_key, via, keepalive, timeout',
       'unknown-key.yaml:10:13: profile "box", hop 1, step 1: unknown key "send_txt" (did you mean "send_text"?); expected one of: send_text, send_secret, send_keys, wait_for, select',
       'unknown-key.yaml:11:9: profile "box", hop 1: unknown key "promt" (did you mean "prompt"?); expected one of: name, steps, prompt, shell, exit, on',
     ],
@@ -82,9 +84,9 @@ const CASES: [string, string[]][] = [
   [
     'warnings.yaml',
     [
-      'warnings.yaml:7:29: warning: profile "twice", hop 1, step 1: regex "(a+)+$" may backtrack catastrophically (nested quantifiers); simplify it',
+      'warnings.yaml:7:29: warning: profile "twice", hop 1, step 1: wait_for: may backtrack catastrophically (nested quantifiers); simplify the regex',
       'warnings.yaml:11:45: warning: profile "twice", hop 2, step 2: timeout 0: this wait can never succeed',
-      'warnings.yaml:12:17: warning: profile "twice", hop 2: prompt also matches hop "outer"\'s prompt (e.g. "# "): the walk could take one hop for the other; make the prompts distinct',
+      'warnings.yaml:12:17: warning: profile "twice", hop 2: prompt: also matches hop "outer"\'s prompt (e.g. "# "): the walk could take one hop for the other; make the prompts distinct',
       'warnings.yaml:19:76: warning: profile "slow", hop 1, step 4: no timeout budget left: the connection and the waits before this one may take 75s, the whole walk has 1m (open_timeout)',
     ],
   ],

@@ -41,7 +41,7 @@ describe('gatewalk validate', () => {
     const t = io({}, broken);
     expect(runValidateCommand(['bad.yaml'], t.io)).toBe(1);
     expect(t.out).toEqual([
-      'bad.yaml:4:25: profile "box": unknown key "usr" (did you mean "user"?); expected one of: host, port, user, password, private_key, passphrase, agent, host_key, via, keepalive, timeout',
+      'bad.yaml:4:25: profile "box": connect: unknown key "usr" (did you mean "user"?); expected one of: host, port, user, password, private_key, passphrase, agent, host_key, via, keepalive, timeout',
       '1 file, 0 valid profiles: 1 error, 0 warnings',
     ]);
   });
