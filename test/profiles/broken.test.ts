@@ -9,9 +9,7 @@ const DIR = join('test', 'fixtures', 'broken');
 const CASES: [string, string[]][] = [
   [
     'duplicate-a.yaml + duplicate-b.yaml',
-    [
-      'duplicate-b.yaml:3:3: profile "base": already defined at duplicate-a.yaml:3:3',
-    ],
+    ['duplicate-b.yaml:3:3: profile "base": already defined at duplicate-a.yaml:3:3'],
   ],
   [
     'extends.yaml',
