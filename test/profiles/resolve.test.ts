@@ -162,6 +162,31 @@ describe('profile resolution', () => {
     expect(p.hops[0]?.source).toEqual({ file: join(dir, 'leaf.yaml'), line: 7, col: 12 });
   });
 
+  it("keeps a parent's parameter rules when a child restates only the default", () => {
+    const { registry, errors } = loadFromTexts({
+      'p.yaml': [
+        'version: 1',
+        'profiles:',
+        '  base:',
+        '    abstract: true',
+        '    params: { env: { description: stage, default: dev, enum: [dev, prod] } }',
+        '    connect: { host: "${env}.example.com" }',
+        '  prod:',
+        '    extends: base',
+        '    params: { env: { default: prod } }',
+        '    hops: [{ name: s, prompt: x }]',
+      ].join('\n'),
+    });
+    expect(errors).toEqual([]);
+    expect(registry.resolve('prod').connect.host).toBe('prod.example.com');
+    expect(registry.resolveForListing('prod').params.env).toEqual({
+      description: 'stage',
+      default: 'prod',
+      enum: ['dev', 'prod'],
+    });
+    expect(() => registry.resolve('prod', { env: 'qa' })).toThrow('"qa" is not one of: dev, prod');
+  });
+
   it('returns a frozen profile', () => {
     const p = lab.registry.resolve('orders-pod');
     expect(Object.isFrozen(p)).toBe(true);
