@@ -1,29 +1,12 @@
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { GatewalkError } from '../src/errors.js';
+import { AnsiStripper, stripAnsi } from '../src/terminal/ansi.js';
 import { fingerprintOf } from './server.js';
 
 const { Client } = ssh2;
 
-// CSI, OSC and two-byte escape sequences. Stripped of them and of carriage returns, what is left
-// is the text a person reads: good enough to match menu prompts in tests and the demo.
-const ESCAPE_SEQUENCE = String.raw`\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]`;
-const ANSI = new RegExp(`${ESCAPE_SEQUENCE}|\r`, 'g');
-const COMPLETE_ESCAPE = new RegExp(`^(?:${ESCAPE_SEQUENCE})`);
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
-
-/**
- * Splits `text` into what can be stripped now and an unfinished escape sequence at its end,
- * kept for the next chunk, so stripping stays linear in the bytes received.
- */
-function splitUnfinishedEscape(text: string): [string, string] {
-  const esc = text.lastIndexOf('\x1b');
-  if (esc < 0 || COMPLETE_ESCAPE.test(text.slice(esc))) return [text, ''];
-  return [text.slice(0, esc), text.slice(esc)];
-}
+export { stripAnsi };
 
 export interface LabClientOptions {
   port: number;
@@ -58,13 +41,11 @@ export class LabClient {
     readonly channel: ClientChannel,
   ) {
     const decoder = new TextDecoder();
-    let carry = '';
+    const stripper = new AnsiStripper();
     channel.on('data', (chunk: Buffer) => {
       const s = decoder.decode(chunk, { stream: true });
       this.raw += s;
-      const [ready, rest] = splitUnfinishedEscape(carry + s);
-      carry = rest;
-      this.text += stripAnsi(ready);
+      this.text += stripper.push(s);
       for (const w of this.waiters) w();
     });
     channel.stderr.resume();

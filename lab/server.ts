@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, Session } from 'ssh2';
 import { GatewalkError } from '../src/errors.js';
+import { fingerprintOf } from '../src/ssh/host-keys.js';
 import { packagePath } from '../src/paths.js';
 import type { SessionTools } from './cluster.js';
 import { decodeBase32 } from '../src/secrets/totp.js';
@@ -50,10 +51,7 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** `SHA256:...` of an OpenSSH public key blob, like `ssh-keygen -l`. */
-export function fingerprintOf(publicKeyBlob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(publicKeyBlob).digest('base64').replace(/=+$/, '')}`;
-}
+export { fingerprintOf };
 
 function parseKeyFile(file: string): ParsedKey {
   const key = utils.parseKey(readFileSync(file));

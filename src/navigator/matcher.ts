@@ -1,0 +1,35 @@
+export interface EarliestMatch {
+  /** Index of the pattern that matched. */
+  which: number;
+  start: number;
+  end: number;
+  groups: Record<string, string>;
+}
+
+const compiled = new Map<string, RegExp>();
+
+/** A profile regex as the navigator matches it: `m`, so ^ and $ work per line. */
+export function profileRegex(source: string): RegExp {
+  let re = compiled.get(source);
+  if (!re) {
+    re = new RegExp(source, 'm');
+    compiled.set(source, re);
+  }
+  return re;
+}
+
+/**
+ * The earliest match of any pattern in `text`; on a tie, the first listed wins (Expect's rule).
+ * A match must not be empty: an empty match would fire on nothing and loop.
+ */
+export function earliestMatch(text: string, patterns: string[]): EarliestMatch | null {
+  let best: EarliestMatch | null = null;
+  patterns.forEach((source, which) => {
+    const m = profileRegex(source).exec(text);
+    if (!m || m[0].length === 0) return;
+    if (!best || m.index < best.start) {
+      best = { which, start: m.index, end: m.index + m[0].length, groups: { ...m.groups } };
+    }
+  });
+  return best;
+}

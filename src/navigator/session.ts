@@ -1,0 +1,164 @@
+import type { ClientChannel } from 'ssh2';
+import { GatewalkError } from '../errors.js';
+import type { SecretContext } from '../profiles/secrets.js';
+import type { Hop, ResolvedProfile } from '../profiles/types.js';
+import { connectProfile, type SshConnection } from '../ssh/connect.js';
+import { Pty } from '../terminal/pty.js';
+import { earliestMatch } from './matcher.js';
+import { prepareWalk, walk, type WalkOptions, type WalkResult } from './walk.js';
+
+export interface OpenOptions extends WalkOptions {
+  /** Resolves `via` profiles. */
+  lookup: (name: string) => ResolvedProfile;
+  secrets?: SecretContext;
+  knownHostsFile?: string;
+  sshConfigFile?: string;
+}
+
+/** A walked path: one SSH connection, one PTY, standing at the last hop's prompt. */
+export interface NavSession {
+  profile: ResolvedProfile;
+  connection: SshConnection;
+  pty: Pty;
+  walk: WalkResult;
+}
+
+function openShell(connection: SshConnection, profile: ResolvedProfile): Promise<ClientChannel> {
+  const { term, cols, rows } = profile.terminal;
+  return new Promise((resolve, reject) => {
+    connection.client.shell({ term, cols, rows }, (err, channel) => {
+      if (err)
+        reject(
+          new GatewalkError(
+            'shell_refused',
+            `${connection.target}: the server refused a shell: ${err.message}`,
+          ),
+        );
+      else resolve(channel);
+    });
+  });
+}
+
+/** Connects, opens the PTY and walks every hop to the last prompt. */
+export async function openSession(
+  profile: ResolvedProfile,
+  options: OpenOptions,
+): Promise<NavSession> {
+  const prepared = await prepareWalk(profile, options.secrets);
+  const connection = await connectProfile(profile, {
+    lookup: options.lookup,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(options.knownHostsFile ? { knownHostsFile: options.knownHostsFile } : {}),
+    ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
+  });
+  try {
+    const channel = await openShell(connection, profile);
+    const pty = new Pty(channel, { cols: profile.terminal.cols, rows: profile.terminal.rows });
+    const result = await walk(profile, pty, prepared, options);
+    return { profile, connection, pty, walk: result };
+  } catch (err) {
+    connection.close();
+    throw err;
+  }
+}
+
+/** Two hops are the same place when they were declared by the same profile and resolve alike. */
+function sameHop(a: Hop, b: Hop): boolean {
+  const shape = (h: Hop) => JSON.stringify({ ...h, source: null });
+  return shape(a) === shape(b);
+}
+
+/** How many leading hops two profiles share. */
+export function sharedHops(a: ResolvedProfile, b: ResolvedProfile): number {
+  let n = 0;
+  while (n < a.hops.length && n < b.hops.length && sameHop(a.hops[n] as Hop, b.hops[n] as Hop)) n++;
+  return n;
+}
+
+/** Waits for a pattern in the PTY's text, event-driven, within `timeoutMs`. */
+function waitFor(pty: Pty, pattern: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      off();
+      pty.off('close', closed);
+      if (err) reject(err);
+      else resolve();
+    };
+    const closed = () =>
+      done(new GatewalkError('session_closed', 'the connection closed while leaving a hop'));
+    const timer = setTimeout(
+      () =>
+        done(
+          new GatewalkError(
+            'walk_timeout',
+            `no /${pattern}/ within ${timeoutMs} ms while leaving a hop`,
+          ),
+        ),
+      timeoutMs,
+    );
+    const off = pty.onText(
+      (text) => {
+        buffer += text;
+        if (earliestMatch(buffer, [pattern])) done();
+      },
+      { fresh: true },
+    );
+    pty.once('close', closed);
+  });
+}
+
+/** Leaves hops from the last down to `keep` hops, each with its `exit`, waiting for the prompt below. */
+export async function leaveHops(session: NavSession, keep: number): Promise<void> {
+  const hops = session.profile.hops;
+  for (let i = hops.length - 1; i >= keep; i--) {
+    const hop = hops[i] as Hop;
+    const below = hops[i - 1];
+    if (hop.exit === null) {
+      throw new GatewalkError(
+        'hop_no_exit',
+        `hop "${hop.name}" of profile "${session.profile.name}" has no exit: cannot leave it`,
+      );
+    }
+    const back = below?.prompt
+      ? waitFor(session.pty, below.prompt, session.profile.timeoutMs)
+      : Promise.resolve();
+    session.pty.write(`${hop.exit}\r`);
+    await back;
+  }
+}
+
+/**
+ * Moves an open session to another profile that shares leading hops with it: leaves the hops
+ * that differ with their exits, then walks the new profile's remaining hops on the same PTY.
+ */
+export async function switchTarget(
+  session: NavSession,
+  target: ResolvedProfile,
+  options: WalkOptions = {},
+): Promise<NavSession> {
+  const shared = sharedHops(session.profile, target);
+  if (shared === 0) {
+    throw new GatewalkError(
+      'no_shared_hops',
+      `profiles "${session.profile.name}" and "${target.name}" share no hop: open a new session instead`,
+    );
+  }
+  await leaveHops(session, shared);
+  const rest: ResolvedProfile = { ...target, hops: target.hops.slice(shared) };
+  const prepared = await prepareWalk(rest, options.secrets);
+  const result = await walk(rest, session.pty, prepared, options);
+  return { ...session, profile: target, walk: result };
+}
+
+/** Leaves every hop with its exit when it can, then disconnects. */
+export async function closeSession(session: NavSession): Promise<void> {
+  try {
+    if (!session.pty.closed) await leaveHops(session, 1);
+  } catch {
+    // Closing anyway: the connection goes below.
+  } finally {
+    session.connection.close();
+  }
+}

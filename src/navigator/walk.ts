@@ -1,0 +1,205 @@
+import { createActor, fromCallback } from 'xstate';
+import { GatewalkError } from '../errors.js';
+import { resolveSecret, type SecretContext } from '../profiles/secrets.js';
+import type { Handler, ResolvedProfile } from '../profiles/types.js';
+import type { Pty } from '../terminal/pty.js';
+import {
+  buildMachine,
+  type Failure,
+  type IoCommand,
+  type NavContext,
+  type NavEvent,
+} from './machine.js';
+import { compileProgram, type Output, type Program } from './program.js';
+
+export interface TraceEntry {
+  /** Milliseconds since the walk started. */
+  t: number;
+  /** The state entered, e.g. "hop2.s3" or "ready". */
+  state: string;
+}
+
+export interface HopTiming {
+  name: string;
+  ms: number;
+}
+
+export interface WalkResult {
+  hops: HopTiming[];
+  trace: TraceEntry[];
+  /** Output after the last prompt that no wait consumed. */
+  leftover: string;
+  ms: number;
+}
+
+export interface WalkProgress {
+  hop: number;
+  hops: number;
+  name: string;
+  /** What the walk now waits for, if it waits. */
+  waitingFor?: string[];
+}
+
+/** A walk that went wrong: where, waiting for what, for how long, and the screen (redacted). */
+export class WalkError extends GatewalkError {
+  constructor(
+    message: string,
+    readonly failure: Failure,
+    readonly screen: string,
+    readonly elapsedMs: number,
+    readonly trace: TraceEntry[],
+  ) {
+    super(failure.kind === 'timeout' ? 'walk_timeout' : 'walk_failed', message);
+  }
+}
+
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const [key, inner] = Object.entries(value)[0] ?? ['?', ''];
+    return `${key}.${stateName(inner)}`;
+  }
+  return String(value);
+}
+
+/** Replaces every secret value in text, so screens in errors never show one. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 3) out = out.split(s).join('******');
+  return out;
+}
+
+export interface WalkOptions {
+  secrets?: SecretContext;
+  onProgress?: (p: WalkProgress) => void;
+  /** Read the clock (tests may simulate it). */
+  now?: () => number;
+}
+
+/** Compiles the profile and resolves the secrets its walk types. */
+export async function prepareWalk(profile: ResolvedProfile, ctx?: SecretContext) {
+  const program = compileProgram(profile);
+  const handlerIndex = new Map<Handler, number>();
+  const machine = buildMachine(program, (h) => {
+    if (h.action.kind !== 'send_secret') return -1;
+    const known = handlerIndex.get(h);
+    if (known !== undefined) return known;
+    program.secrets.push(h.action.secret);
+    handlerIndex.set(h, program.secrets.length - 1);
+    return program.secrets.length - 1;
+  });
+  const secretValues = await Promise.all(program.secrets.map((ref) => resolveSecret(ref, ctx)));
+  return { program, machine, secretValues };
+}
+
+/**
+ * Walks a profile's hops over an open PTY: the machine decides, this function does the I/O
+ * (writes, screen snapshots) through the machine's `io` actor and reports the outcome.
+ */
+export async function walk(
+  profile: ResolvedProfile,
+  pty: Pty,
+  prepared: Awaited<ReturnType<typeof prepareWalk>>,
+  options: WalkOptions = {},
+): Promise<WalkResult> {
+  const { program, machine, secretValues } = prepared;
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const trace: TraceEntry[] = [];
+  const hopStarts: number[] = [];
+  const render = (o: Output) =>
+    'secret' in o ? (secretValues[o.secret] ?? '') + (o.enter ? '\r' : '') : o.text;
+
+  const io = fromCallback<IoCommand>(({ sendBack, receive }) => {
+    const offText = pty.onText((text) => sendBack({ type: 'OUTPUT', text } satisfies NavEvent));
+    const onClose = () => sendBack({ type: 'CLOSED' } satisfies NavEvent);
+    pty.once('close', onClose);
+    if (pty.closed) onClose();
+    receive((cmd) => {
+      if (cmd.type === 'WRITE') pty.write(render(cmd.output));
+      else
+        void pty.screen
+          .snapshot()
+          .then((s) => sendBack({ type: 'SCREEN', lines: s.lines } satisfies NavEvent));
+    });
+    return () => {
+      offText();
+      pty.off('close', onClose);
+    };
+  });
+
+  const actor = createActor(machine.provide({ actors: { io } }));
+  const finished = new Promise<{ value: unknown; context: NavContext }>((resolve) => {
+    let last = '';
+    actor.subscribe((snapshot) => {
+      const state = stateName(snapshot.value);
+      if (state !== last) {
+        last = state;
+        const t = Math.round((now() - started) * 1000) / 1000;
+        trace.push({ t, state });
+        const hop = /^hop(\d+)\./.exec(state);
+        if (hop) {
+          const index = Number(hop[1]) - 1;
+          if (hopStarts[index] === undefined) {
+            hopStarts[index] = t;
+            options.onProgress?.({
+              hop: index + 1,
+              hops: program.hops.length,
+              name: program.hops[index]?.name ?? '',
+            });
+          }
+        }
+      }
+      if (snapshot.status === 'done')
+        resolve({ value: snapshot.value, context: snapshot.context as NavContext });
+    });
+  });
+  actor.start();
+  const end = await finished;
+  const ms = now() - started;
+  actor.stop();
+  if (end.value !== 'ready' || end.context.failure) {
+    throw await walkError(profile, program, pty, end.context.failure, ms, trace, secretValues);
+  }
+  const hops = program.hops.map((h, i) => ({
+    name: h.name,
+    ms: Math.round(((hopStarts[i + 1] ?? ms) - (hopStarts[i] ?? 0)) * 1000) / 1000,
+  }));
+  return { hops, trace, leftover: end.context.buffer, ms };
+}
+
+async function walkError(
+  profile: ResolvedProfile,
+  program: Program,
+  pty: Pty,
+  failure: Failure | null,
+  ms: number,
+  trace: TraceEntry[],
+  secrets: string[],
+): Promise<WalkError> {
+  const f: Failure = failure ?? {
+    kind: 'closed',
+    label: { hop: '', hopIndex: -1, step: '', source: { file: '', line: 0, col: 0 } },
+    patterns: [],
+    message: 'the walk stopped',
+  };
+  const lastState = trace.at(-2)?.state ?? '';
+  const hopIndex =
+    f.label.hopIndex >= 0 ? f.label.hopIndex : Number(/^hop(\d+)/.exec(lastState)?.[1] ?? 1) - 1;
+  const hopName = f.label.hop || program.hops[hopIndex]?.name || '?';
+  const where = f.label.source.file
+    ? ` at ${f.label.source.file}:${f.label.source.line}:${f.label.source.col}`
+    : '';
+  const step = f.label.step ? `, ${f.label.step}` : '';
+  const screen = redact(await pty.screen.text(), secrets);
+  const message = [
+    `profile "${profile.name}", hop "${hopName}" (${hopIndex + 1}/${program.hops.length})${step}${where}: ${f.message}`,
+    ...(f.patterns.length > 0
+      ? [`waiting for: ${f.patterns.map((p) => `/${p}/`).join(' or ')}`]
+      : []),
+    `after ${Math.round(ms)} ms`,
+    'screen:',
+    ...screen.split('\n').map((l) => `  | ${l}`),
+  ].join('\n');
+  return new WalkError(message, f, screen, ms, trace);
+}

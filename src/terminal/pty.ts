@@ -1,0 +1,69 @@
+import { EventEmitter } from 'node:events';
+import type { ClientChannel } from 'ssh2';
+import { AnsiStripper } from './ansi.js';
+import { Screen } from './screen.js';
+
+/**
+ * The session's PTY: every byte goes to the screen (a headless terminal) and, decoded and
+ * stripped of escape sequences, to `text` listeners for matching. The terminal's replies to
+ * queries go back to the remote side, as a real terminal's would.
+ */
+export class Pty extends EventEmitter<{ text: [string]; raw: [Buffer]; close: [] }> {
+  readonly screen: Screen;
+  private readonly decoder = new TextDecoder('utf-8');
+  private readonly stripper = new AnsiStripper();
+  /** Text that arrived while nobody listened (the banner arrives before the walk starts). */
+  private backlog = '';
+  closed = false;
+  bytes = 0;
+
+  constructor(
+    readonly channel: ClientChannel,
+    readonly size: { cols: number; rows: number },
+  ) {
+    super();
+    this.screen = new Screen(size.cols, size.rows, (reply) => this.write(reply));
+    channel.on('data', (chunk: Buffer) => this.onData(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => this.onData(chunk));
+    channel.on('close', () => {
+      this.closed = true;
+      this.emit('close');
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    this.screen.write(chunk);
+    this.emit('raw', chunk);
+    const text = this.stripper.push(this.decoder.decode(chunk, { stream: true }));
+    if (text === '') return;
+    if (this.listenerCount('text') === 0) this.backlog += text;
+    else this.emit('text', text);
+  }
+
+  /**
+   * Subscribes to text, first receiving what arrived while nobody listened, unless `fresh`
+   * (then that backlog is dropped: old prompts in it must not match a new wait).
+   */
+  onText(listener: (text: string) => void, options: { fresh?: boolean } = {}): () => void {
+    if (options.fresh) this.backlog = '';
+    if (this.backlog) {
+      const pending = this.backlog;
+      this.backlog = '';
+      listener(pending);
+    }
+    this.on('text', listener);
+    return () => this.off('text', listener);
+  }
+
+  write(data: string): void {
+    if (!this.closed) this.channel.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.size.cols = cols;
+    this.size.rows = rows;
+    this.channel.setWindow(rows, cols, 0, 0);
+    this.screen.resize(cols, rows);
+  }
+}
