@@ -21,15 +21,35 @@ function reporter(out: Diagnostic[], severity: Diagnostic['severity']): Report {
     });
 }
 
-/** Compiles a profile regex the way the navigator will (placeholders stand for literals). */
-export function regexError(source: string): string | null {
+function compileError(source: string): string | null {
   try {
-    new RegExp(fill(source, {}, 'regex').replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x'));
+    new RegExp(source, 'm');
     return null;
   } catch (err) {
     return err instanceof Error
-      ? err.message.replace(/^Invalid regular expression: /, '')
+      ? err.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')
       : String(err);
+  }
+}
+
+/**
+ * Compiles a profile regex the way the navigator will: with the parameters' default values
+ * inserted (escaped), and with a plain stand-in, so a value cannot break it either way.
+ */
+export function regexError(source: string, values: Record<string, string> = {}): string | null {
+  const standIn = (s: string) => s.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x');
+  return (
+    compileError(standIn(fill(source, values, 'regex'))) ??
+    compileError(standIn(fill(source, {}, 'regex')))
+  );
+}
+
+/** A parameter's pattern, which the whole value must match. */
+export function paramPattern(pattern: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch {
+    return null;
   }
 }
 
@@ -42,11 +62,8 @@ export function paramValueProblem(
   if (spec.enum && !spec.enum.map(String).includes(text)) {
     return `param "${name}": "${text}" is not one of: ${spec.enum.map(String).join(', ')}`;
   }
-  if (
-    spec.pattern !== undefined &&
-    regexError(spec.pattern) === null &&
-    !new RegExp(spec.pattern).test(text)
-  ) {
+  const pattern = spec.pattern === undefined ? null : paramPattern(spec.pattern);
+  if (pattern && !pattern.test(text)) {
     return `param "${name}": "${text}" does not match ${spec.pattern}`;
   }
   return null;
@@ -137,7 +154,23 @@ function checkVia(profile: FlatProfile, byName: Map<string, ProfileSource>, erro
     const src = byName.get(next);
     const chain: ProfileSource[] | null = src ? chainOf(next, (n) => byName.get(n)) : null;
     if (!chain) return;
-    next = flatten(chain).connect.via?.value;
+    const target = flatten(chain);
+    if (seen.length === 2) {
+      // A jump host is connected to with its defaults only: it needs a host and no required param.
+      if (!target.connect.host)
+        error(via.src, via.path, `"${next}" has no connect.host: nothing to jump through`);
+      const required = Object.entries(target.params)
+        .filter(([, v]) => v.value.default === undefined)
+        .map(([k]) => k);
+      if (required.length > 0) {
+        error(
+          via.src,
+          via.path,
+          `"${next}" needs param ${required.join(', ')} without a default: a via target is used with its defaults`,
+        );
+      }
+    }
+    next = target.connect.via?.value;
   }
 }
 
@@ -162,9 +195,29 @@ function checkFlat(p: FlatProfile, error: Report): void {
     }
   }
   const params = Object.keys(p.params);
+  const defaults = Object.fromEntries(
+    Object.entries(p.params).flatMap(([k, v]) =>
+      v.value.default === undefined ? [] : [[k, String(v.value.default)]],
+    ),
+  );
+  const port = p.connect.port;
+  if (
+    port &&
+    typeof port.value === 'string' &&
+    placeholdersIn(port.value).every((n) => n in defaults)
+  ) {
+    const value = Number(fill(port.value, defaults, 'text'));
+    if (!Number.isInteger(value) || value < 1 || value > 65535) {
+      error(
+        port.src,
+        port.path,
+        `with its parameters' defaults the port is "${fill(port.value, defaults, 'text')}", not a port number from 1 to 65535`,
+      );
+    }
+  }
   for (const field of fieldsOf(p)) {
     if (field.kind === 'regex') {
-      const problem = regexError(field.value);
+      const problem = regexError(field.value, defaults);
       if (problem) error(field.src, field.path, `invalid regex: ${problem}`);
     }
     for (const name of placeholdersIn(field.value)) {
@@ -181,7 +234,7 @@ function checkFlat(p: FlatProfile, error: Report): void {
   for (const [name, param] of Object.entries(p.params)) {
     const spec = param.value;
     if (spec.pattern !== undefined) {
-      const problem = regexError(spec.pattern);
+      const problem = compileError(spec.pattern);
       if (problem) error(param.src, [...param.path, 'pattern'], `invalid regex: ${problem}`);
     }
     if (spec.default !== undefined) {

@@ -18,6 +18,7 @@ function* handlerFields(h: RawHandler, src: ProfileSource, path: Path): Generato
   yield { kind: 'regex', value: h.match, src, path: [...path, 'match'] };
   if (h.send_text !== undefined)
     yield { kind: 'text', value: h.send_text, src, path: [...path, 'send_text'] };
+  if (h.fail !== undefined) yield { kind: 'text', value: h.fail, src, path: [...path, 'fail'] };
 }
 
 export function namedGroups(regex: string): string[] {
@@ -38,6 +39,9 @@ export function* stepFields(steps: RawStep[], src: ProfileSource, path: Path): G
       else if (Array.isArray(w)) {
         for (const [j, alt] of w.entries()) {
           yield { kind: 'regex', value: alt.match, src, path: [...at, 'wait_for', j, 'match'] };
+          if (alt.fail !== undefined) {
+            yield { kind: 'text', value: alt.fail, src, path: [...at, 'wait_for', j, 'fail'] };
+          }
           yield* stepFields(alt.then ?? [], src, [...at, 'wait_for', j, 'then']);
         }
       } else yield { kind: 'regex', value: w.match, src, path: [...at, 'wait_for', 'match'] };

@@ -58,7 +58,7 @@ export function lintProfile(p: FlatProfile): Diagnostic[] {
     });
   const values = sampleValues(p);
   for (const field of fieldsOf(p)) {
-    if (field.kind === 'regex' && !safeRegex(fill(field.value, values, 'regex'))) {
+    if (field.kind === 'regex' && !safeRegexSafely(fill(field.value, values, 'regex'))) {
       warn(
         field.src,
         field.path,
@@ -71,14 +71,42 @@ export function lintProfile(p: FlatProfile): Diagnostic[] {
   return out;
 }
 
+function safeRegexSafely(regex: string): boolean {
+  try {
+    return safeRegex(regex);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Whether sampling a regex and matching samples against it is safe: no nested quantifiers
+ * (backtracking) and no large repeat counts (huge samples).
+ */
+function samplable(regex: string): boolean {
+  const counts = [...regex.matchAll(/\{(\d+)(?:,(\d*))?\}/g)].flatMap((m) => [
+    Number(m[1]),
+    Number(m[2] || 0),
+  ]);
+  return regex.length <= 500 && counts.every((n) => n <= 50) && safeRegex(regex);
+}
+
 function lintPrompts(p: FlatProfile, values: Record<string, string>, warn: Warn): void {
-  const prompts = p.hops.flatMap((h) =>
-    h.value.prompt === undefined ? [] : [{ hop: h, regex: fill(h.value.prompt, values, 'regex') }],
-  );
+  const prompts = p.hops.flatMap((h) => {
+    if (h.value.prompt === undefined) return [];
+    const regex = fill(h.value.prompt, values, 'regex');
+    try {
+      return samplable(regex) ? [{ hop: h, regex, matcher: new RegExp(regex, 'm') }] : [];
+    } catch {
+      return [];
+    }
+  });
   for (const [j, later] of prompts.entries()) {
-    const matcher = new RegExp(later.regex);
+    const matcher = later.matcher;
     for (const earlier of prompts.slice(0, j)) {
-      const example = samples(earlier.regex).find((s) => matcher.test(s));
+      const example = samples(earlier.regex)
+        .filter((s) => s.length <= 1000)
+        .find((s) => matcher.test(s));
       if (example !== undefined) {
         warn(
           later.hop.src,

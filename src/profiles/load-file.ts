@@ -54,6 +54,10 @@ export function loadProfileFile(file: string, text?: string): FileResult {
     return { sources: [], diagnostics };
   }
   const yaml = parsed.yaml;
+  if (yaml.data === null || yaml.data === undefined) {
+    error(1, 1, 'the file is empty: a profile file starts with "version: 1" and "profiles:"');
+    return { sources: [], diagnostics };
+  }
   const invalid = new Set<string>();
   for (const problem of checkAgainstSchema(yaml.data)) {
     const path = pointerToPath(problem.pointer);

@@ -20,7 +20,8 @@ export function escapeRegex(text: string): string {
  */
 export function fill(text: string, values: Record<string, string>, kind: 'text' | 'regex'): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
-    if (whole.startsWith('$$')) return whole.slice(1);
+    if (whole.startsWith('$$'))
+      return kind === 'regex' ? escapeRegex(whole.slice(1)) : whole.slice(1);
     const value = values[name];
     if (value === undefined) return whole;
     return kind === 'regex' ? escapeRegex(value) : value;

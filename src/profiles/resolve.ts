@@ -74,7 +74,7 @@ export function paramValues(
   }
   const values: Record<string, string> = {};
   for (const [name, { value: spec }] of Object.entries(p.params)) {
-    const value = given[name] ?? spec.default;
+    const value = Object.hasOwn(given, name) ? given[name] : spec.default;
     if (value === undefined) {
       problems.push(
         `param "${name}" needs a value${spec.description ? ` (${spec.description})` : ''}`,
@@ -82,7 +82,10 @@ export function paramValues(
       continue;
     }
     const problem = paramValueProblem(name, value, spec);
-    if (problem) problems.push(problem);
+    if (problem) {
+      const at = sourcePosition(p.params[name]!.src, p.params[name]!.path);
+      problems.push(`${problem} (declared at ${at.file}:${at.line}:${at.col})`);
+    }
     values[name] = String(value);
   }
   if (problems.length > 0) {

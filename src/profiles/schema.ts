@@ -220,7 +220,7 @@ function describe(e: ErrorObject, pointer: string): SchemaProblem[] {
           },
         ];
       }
-      if (String(params.pattern).startsWith('\\$\\{')) {
+      if (String(params.pattern).startsWith('^\\$\\{')) {
         return [
           {
             pointer,

@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
+import {
+  LineCounter,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+} from 'yaml';
 import { GatewalkError } from '../errors.js';
 
 /** A parsed YAML file that can still say where each value came from. */
@@ -34,18 +43,26 @@ export function parseYamlText(
       yaml: null,
       problems: doc.errors.map((e) => ({
         ...lines.linePos(e.pos[0]),
-        message: e.message.split('\n')[0] ?? e.message,
+        message:
+          e.code === 'MULTIPLE_DOCS'
+            ? 'one YAML document per file: remove the second "---" (or split the file)'
+            : (e.message.split('\n')[0] ?? e.message),
       })),
     };
   }
   try {
     return { yaml: { file, data: doc.toJS({ maxAliasCount: 100 }), doc, lines }, problems: [] };
   } catch (err) {
-    // Alias bombs and other conversion failures: report them like syntax errors.
-    return {
-      yaml: null,
-      problems: [{ line: 1, col: 1, message: err instanceof Error ? err.message : String(err) }],
-    };
+    // Unresolved aliases and alias bombs: report them at the first alias.
+    let at: Position = { line: 1, col: 1 };
+    visit(doc, {
+      Alias(_, node) {
+        if (node.range) at = lines.linePos(node.range[0]);
+        return visit.BREAK;
+      },
+    });
+    const reason = err instanceof Error ? err.message : String(err);
+    return { yaml: null, problems: [{ ...at, message: `cannot resolve YAML aliases: ${reason}` }] };
   }
 }
 
@@ -85,6 +102,23 @@ export function pointerToPath(pointer: string): (string | number)[] {
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
+/** The node at `path`, comparing map keys as strings (a key written `123` or `0x10` too). */
+function nodeAt(yaml: LocatedYaml, path: (string | number)[]): unknown {
+  let node: unknown = yaml.doc.contents;
+  for (const segment of path) {
+    if (isMap(node)) {
+      node = node.items.find(
+        (p) => isScalar(p.key) && String(p.key.value) === String(segment),
+      )?.value;
+    } else if (isSeq(node)) {
+      node = node.items[Number(segment)];
+    } else {
+      return undefined;
+    }
+  }
+  return node;
+}
+
 /**
  * Where the value at `path` starts, or with `key: true` where its key starts (for an unknown
  * or duplicate key). A path that does not exist is reported at its closest existing parent.
@@ -95,18 +129,15 @@ export function positionOf(
   options: { key?: boolean } = {},
 ): Position {
   if (options.key && path.length > 0) {
-    const parent: unknown =
-      path.length === 1 ? yaml.doc.contents : yaml.doc.getIn(path.slice(0, -1), true);
+    const parent = nodeAt(yaml, path.slice(0, -1));
     if (isMap(parent)) {
-      const last = path[path.length - 1];
-      const pair = parent.items.find(
-        (p) => isScalar(p.key) && String(p.key.value) === String(last),
-      );
+      const last = String(path[path.length - 1]);
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === last);
       if (pair && isNode(pair.key) && pair.key.range) return yaml.lines.linePos(pair.key.range[0]);
     }
   }
   for (let n = path.length; n >= 0; n--) {
-    const node: unknown = n === 0 ? yaml.doc.contents : yaml.doc.getIn(path.slice(0, n), true);
+    const node = nodeAt(yaml, path.slice(0, n));
     if (isNode(node) && node.range) return yaml.lines.linePos(node.range[0]);
   }
   return { line: 1, col: 1 };

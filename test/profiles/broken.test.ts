@@ -42,7 +42,7 @@ const CASES: [string, string[]][] = [
     'regex-params.yaml',
     [
       'regex-params.yaml:6:24: profile "menu": params.code.default: "abc" does not match ^\\d+$',
-      'regex-params.yaml:11:23: profile "menu", hop 1, step 1: wait_for: invalid regex: /Opt> ($/: Unterminated group',
+      'regex-params.yaml:11:23: profile "menu", hop 1, step 1: wait_for: invalid regex: Unterminated group',
       'regex-params.yaml:12:24: profile "menu", hop 1, step 2: send_text: ${targte} is not a parameter of profile "menu" (did you mean "target"?); known: target, code',
       'regex-params.yaml:13:84: profile "menu", hop 1, step 3: select.send: ${nope} is not a parameter of profile "menu"; known: target, code, key, label',
       'regex-params.yaml:14:9: profile "menu", hop 2: the last hop ("shell") needs a prompt',
