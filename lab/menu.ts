@@ -57,21 +57,35 @@ export class CmsmMenu {
     return `${index}  ${t.ip}  ${t.name}  ${t.cluster}  ${status}`;
   }
 
-  /** Prints rows, stopping at `--More--` every page when the pager knob is on. */
-  private async list(rows: string[]): Promise<boolean> {
-    const size = this.scenario.faults.pager.pageSize;
+  /**
+   * Prints rows a page at a time when the pager knob is on: `--More--` like more(1) (any key
+   * goes on, q stops), or a JumpServer-like page prompt where `n` shows the next page and
+   * anything else is an answer to the menu, returned as `typed`.
+   */
+  private async list(rows: string[]): Promise<'done' | 'eof' | { typed: string }> {
+    const { pageSize: size, style } = this.scenario.faults.pager;
+    const pages = size > 0 ? Math.ceil(rows.length / size) : 1;
     for (let i = 0; i < rows.length; i++) {
       if (size > 0 && i > 0 && i % size === 0) {
-        this.term.write(this.c.prompt('--More--'));
-        const key = await this.term.readKey();
-        // Like more(1): the marker is erased, q stops the listing.
-        this.term.write('\r\x1b[K');
-        if (key === null) return false;
-        if (key === 'q') return true;
+        if (style === 'prompt') {
+          const page = i / size;
+          const answer = await this.term.readLine(
+            this.c.prompt(`Page ${page}/${pages}: n for the next page, or an IP, name or index: `),
+          );
+          if (answer === null) return 'eof';
+          if (answer.trim() !== 'n') return { typed: answer };
+        } else {
+          this.term.write(this.c.prompt('--More--'));
+          const key = await this.term.readKey();
+          // Like more(1): the marker is erased, q stops the listing.
+          this.term.write('\r\x1b[K');
+          if (key === null) return 'eof';
+          if (key === 'q') return 'done';
+        }
       }
       this.term.write(`${rows[i]}\n`);
     }
-    return true;
+    return 'done';
   }
 
   private search(input: string): Target[] {
@@ -85,14 +99,19 @@ export class CmsmMenu {
 
   /** The `Target IP: ` dialog; null when the client quits or closes its input. */
   async chooseTarget(): Promise<Target | null> {
+    let typed: string | null = null;
     for (;;) {
-      const input = await this.term.readLine(this.c.prompt(this.scenario.prompts.target));
+      const input =
+        typed ?? (await this.term.readLine(this.c.prompt(this.scenario.prompts.target)));
+      typed = null;
       if (input === null) return null;
       const text = input.trim();
       if (QUIT.has(text)) return null;
       if (text === '') {
         this.term.write(`${this.c.heading('Known targets:')}\n`);
-        if (!(await this.list(this.scenario.targets.map((t) => this.row(t))))) return null;
+        const listed = await this.list(this.scenario.targets.map((t) => this.row(t)));
+        if (listed === 'eof') return null;
+        if (listed !== 'done') typed = listed.typed;
         continue;
       }
       const found = this.search(text);
@@ -101,7 +120,12 @@ export class CmsmMenu {
         continue;
       }
       this.term.write(`${this.c.heading('Search result:')}\n`);
-      if (!(await this.list(found.map((t) => this.row(t))))) return null;
+      const listed = await this.list(found.map((t) => this.row(t)));
+      if (listed === 'eof') return null;
+      if (listed !== 'done') {
+        typed = listed.typed;
+        continue;
+      }
       if (found.length > 1) {
         this.term.write('Several targets match; enter an IP, name or index.\n');
         continue;

@@ -37,7 +37,7 @@ export interface Namespace {
 export interface Faults {
   chunk: { bytes: number; delayMs: number };
   colors: boolean;
-  pager: { pageSize: number };
+  pager: { pageSize: number; style: 'more' | 'prompt' };
   otp: { seed: string | null; attempts: number };
   idleLogoutS: number;
   dropAfter: { seconds: number; bytes: number };
@@ -106,7 +106,7 @@ interface RawScenario {
   faults?: {
     chunk?: { bytes?: number; delay_ms?: number };
     colors?: boolean;
-    pager?: { page_size?: number };
+    pager?: { page_size?: number; style?: 'more' | 'prompt' };
     otp?: { seed?: string | null; attempts?: number };
     idle_logout_s?: number;
     drop_after?: { seconds?: number; bytes?: number };
@@ -204,7 +204,7 @@ function normalise(raw: RawScenario, file: string): Scenario {
     faults: {
       chunk: { bytes: f.chunk?.bytes ?? 0, delayMs: f.chunk?.delay_ms ?? 0 },
       colors: f.colors ?? false,
-      pager: { pageSize: f.pager?.page_size ?? 0 },
+      pager: { pageSize: f.pager?.page_size ?? 0, style: f.pager?.style ?? 'more' },
       otp: { seed: f.otp?.seed ?? null, attempts: f.otp?.attempts ?? 3 },
       idleLogoutS: f.idle_logout_s ?? 0,
       dropAfter: { seconds: f.drop_after?.seconds ?? 0, bytes: f.drop_after?.bytes ?? 0 },

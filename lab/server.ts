@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -94,6 +94,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const sessions = new Set<LabSession>();
 
   const authenticate = (ctx: AuthContext): void => {
+    if (ctx.method !== 'none') log(`auth attempt: ${ctx.method} as ${ctx.username}`);
     const methods: ('password' | 'publickey')[] = ['publickey', 'password'];
     if (ctx.username !== scenario.auth.user) return ctx.reject(methods);
     if (ctx.method === 'password') {
@@ -166,6 +167,22 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       clearTimeout(grace);
       log(`connection ${info.port}: logged in`);
       client.on('session', (accept) => onSession(client, accept, socket));
+      // Jump-host use (ssh -J, gatewalk's via): forward to loopback only, never beyond.
+      client.on('tcpip', (accept, reject, dest) => {
+        if (!['127.0.0.1', 'localhost', '::1'].includes(dest.destIP)) return reject?.();
+        const upstream = connect(dest.destPort, '127.0.0.1');
+        let accepted = false;
+        upstream.once('connect', () => {
+          accepted = true;
+          const channel = accept();
+          channel.pipe(upstream).pipe(channel);
+          channel.on('close', () => upstream.destroy());
+          upstream.on('close', () => channel.destroy());
+        });
+        upstream.once('error', () => {
+          if (!accepted) reject?.();
+        });
+      });
     });
     const { seconds } = scenario.faults.dropAfter;
     if (seconds > 0 && socket) {

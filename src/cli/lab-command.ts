@@ -22,6 +22,7 @@ Fault knobs (override the scenario's faults:):
   --chunk-delay-ms MS   wait MS between chunks
   --colors              ANSI colours in the menus
   --pager N             --More-- after every N rows of a listing
+  --pager-style S       more (default) or prompt: "Page 1/3: n for the next page, or ..." 
   --otp-seed BASE32     ask "Verification code: " (TOTP of this seed) before the menu
   --idle-logout S       log out after S seconds without input
   --drop-after-s S      drop the connection S seconds after it opens
@@ -51,6 +52,7 @@ export function parseLabArgs(args: string[]) {
       'chunk-delay-ms': { type: 'string' },
       colors: { type: 'boolean' },
       pager: { type: 'string' },
+      'pager-style': { type: 'string' },
       'otp-seed': { type: 'string' },
       'idle-logout': { type: 'string' },
       'drop-after-s': { type: 'string' },
@@ -72,7 +74,19 @@ export function parseLabArgs(args: string[]) {
   }
   if (values.colors) faults.colors = true;
   const pager = number('pager', values.pager);
-  if (pager !== undefined) faults.pager = { pageSize: pager };
+  const style = values['pager-style'];
+  if (style !== undefined && style !== 'more' && style !== 'prompt') {
+    throw new GatewalkError(
+      'usage',
+      `--pager-style is more or prompt, not ${JSON.stringify(style)}`,
+    );
+  }
+  if (pager !== undefined || style !== undefined) {
+    faults.pager = {
+      ...(pager === undefined ? {} : { pageSize: pager }),
+      ...(style ? { style } : {}),
+    };
+  }
   if (values['otp-seed']) faults.otp = { seed: values['otp-seed'] };
   const idle = number('idle-logout', values['idle-logout']);
   if (idle !== undefined) faults.idleLogoutS = idle;

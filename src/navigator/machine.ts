@@ -5,6 +5,8 @@ import type { Output, Program, ProgramNode, StepLabel } from './program.js';
 
 export interface Failure {
   kind: 'timeout' | 'fail' | 'closed' | 'select';
+  /** The pattern that matched, when a `fail:` alternative or handler ended the walk. */
+  matched?: string;
   label: StepLabel;
   patterns: string[];
   message: string;
@@ -57,9 +59,22 @@ export function menuEntries(lines: string[], line: string): Record<string, strin
 export function buildMachine(program: Program, handlerSecret: (h: Handler) => number) {
   const delays: Record<string, number> = {};
   const nodeStates = (hopIndex: number, node: ProgramNode): Record<string, unknown> => {
-    const fail = (kind: Failure['kind'], message: string, patterns: string[]) => ({
+    const fail = (
+      kind: Failure['kind'],
+      message: string,
+      patterns: string[],
+      matched?: string,
+    ) => ({
       type: 'fail' as const,
-      params: { failure: { kind, label: node.label, patterns, message } satisfies Failure },
+      params: {
+        failure: {
+          kind,
+          label: node.label,
+          patterns,
+          message,
+          ...(matched === undefined ? {} : { matched }),
+        } satisfies Failure,
+      },
     });
     if (node.kind === 'send') {
       return {
@@ -68,16 +83,13 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
       };
     }
     const patterns = patternsOf(node);
+    const awaited = node.kind === 'wait' ? node.alternatives.map((a) => a.match) : [node.item];
     const delay = `t${hopIndex}_${node.id}`;
     delays[delay] = node.timeoutMs;
     const timeout = {
       [delay]: {
         target: '#nav.failed',
-        actions: fail(
-          'timeout',
-          `no match within ${node.timeoutMs} ms`,
-          node.kind === 'wait' ? node.alternatives.map((a) => a.match) : [node.item],
-        ),
+        actions: fail('timeout', `no match within ${node.timeoutMs} ms`, awaited),
       },
     };
     const handlerTransitions = node.handlers.map((h, j) => {
@@ -94,9 +106,12 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
         : {
             guard: { type: 'earliest', params: { patterns, index } },
             target: '#nav.failed',
-            actions: fail('fail', h.action.kind === 'fail' ? h.action.message : 'handler', [
+            actions: fail(
+              'fail',
+              h.action.kind === 'fail' ? h.action.message : 'handler',
+              awaited,
               h.match,
-            ]),
+            ),
           };
     });
     if (node.kind === 'wait') {
@@ -107,7 +122,7 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
             target: alt.fail !== undefined ? '#nav.failed' : (alt.next ?? 'done'),
             actions: [
               { type: 'consume', params: { patterns } },
-              ...(alt.fail !== undefined ? [fail('fail', alt.fail, [alt.match])] : []),
+              ...(alt.fail !== undefined ? [fail('fail', alt.fail, awaited, alt.match)] : []),
             ],
           })),
           ...handlerTransitions,

@@ -197,6 +197,7 @@ async function walkError(
     ...(f.patterns.length > 0
       ? [`waiting for: ${f.patterns.map((p) => `/${p}/`).join(' or ')}`]
       : []),
+    ...(f.matched === undefined ? [] : [`matched: /${f.matched}/`]),
     `after ${Math.round(ms)} ms`,
     'screen:',
     ...screen.split('\n').map((l) => `  | ${l}`),

@@ -96,7 +96,11 @@ describe('lab fault knobs', () => {
       users: ['root'],
     }));
     lab = await labOnFreePort({
-      scenario: { ...base, targets, faults: { ...base.faults, pager: { pageSize: 5 } } },
+      scenario: {
+        ...base,
+        targets,
+        faults: { ...base.faults, pager: { pageSize: 5, style: 'more' } },
+      },
     });
     const c = await connect(lab);
     await c.expect('Target IP: ');
@@ -109,6 +113,31 @@ describe('lab fault knobs', () => {
     c.send('q');
     await c.expect('Target IP: ');
     expect(c.text).not.toContain('host-10');
+    c.close();
+  });
+
+  it('pages with a JumpServer-like prompt where an answer picks the target', async () => {
+    const targets = Array.from({ length: 12 }, (_, i) => ({
+      ip: `10.0.0.${i + 1}`,
+      name: `host-${i}`,
+      cluster: 'c',
+      status: 'online',
+      users: ['root'],
+    }));
+    lab = await labOnFreePort({
+      scenario: {
+        ...base,
+        targets,
+        faults: { ...base.faults, pager: { pageSize: 5, style: 'prompt' } },
+      },
+    });
+    const c = await connect(lab);
+    await c.expect('Target IP: ');
+    await c.answer('', 'Page 1/3: n for the next page, or an IP, name or index: ');
+    await c.answer('n', 'Page 2/3: n for the next page, or an IP, name or index: ');
+    expect(c.text).toContain('9  10.0.0.10  host-9  c  online\n');
+    await c.answer('9', 'User number: ');
+    expect(c.text).toContain('Host: host-9 (10.0.0.10)');
     c.close();
   });
 
