@@ -201,7 +201,8 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
         p: { line: string; canPage: boolean; maxPages: number },
       ) =>
         event.type === 'SCREEN' &&
-        menuEntries(event.lines, p.line).length > 0 &&
+        // Rows of this page arrived (not only the echo of what we typed), and then a prompt.
+        menuEntries(context.buffer.split('\n'), p.line).length > 0 &&
         /\S[^\n]*$/.test(context.buffer) &&
         (p.maxPages === 0 || (p.canPage && context.pages < p.maxPages)),
     },
