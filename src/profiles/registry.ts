@@ -88,6 +88,16 @@ export class ProfileRegistry {
   }
 
   /**
+   * A profile used as a `via` jump: only its connection matters, so abstract ones count too;
+   * parameters take their defaults.
+   */
+  resolveVia(name: string): ResolvedProfile {
+    const flat = this.flat.get(name);
+    if (!flat) throw new GatewalkError('profile_unknown', `via: no profile "${name}"`);
+    return resolveProfile(flat);
+  }
+
+  /**
    * What `list_profiles` and `gatewalk profiles` show: no parameter values needed, so it works
    * for profiles with required parameters too.
    */
