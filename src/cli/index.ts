@@ -6,11 +6,15 @@ import { packagePath } from '../paths.js';
 import { runDemoCommand } from './demo-command.js';
 import type { CliIo } from './io.js';
 import { runLabCommand } from './lab-command.js';
+import { runGraphCommand, runOpenCommand, runRunCommand } from './nav-commands.js';
 import { runProfilesCommand, runValidateCommand } from './profiles-commands.js';
 
 const USAGE = `Usage: gatewalk <command> [options]
 
 Commands:
+  open      walk a profile and hand over the terminal (Ctrl-] detaches)
+  run       walk a profile, run one command, print its output (gatewalk run P -- CMD)
+  graph     print a profile's walk as a Mermaid state diagram
   validate  check profile files; errors as file:line:col (gatewalk validate --help)
   profiles  list the profiles that can be opened
   lab       start the CMSM lab, a real SSH server that simulates a bastion (gatewalk lab --help)
@@ -37,6 +41,27 @@ const io: CliIo = {
   onToggle: (handler) => process.on('SIGUSR2', handler),
   env: process.env,
   cwd: process.cwd(),
+  ...(process.stdin.isTTY && process.stdout.isTTY
+    ? {
+        terminal: {
+          onInput: (listener: (data: Buffer) => void) => {
+            process.stdin.on('data', listener);
+            process.stdin.resume();
+            return () => {
+              process.stdin.off('data', listener);
+              process.stdin.pause();
+            };
+          },
+          output: (data: Buffer | string) => process.stdout.write(data),
+          setRaw: (raw: boolean) => process.stdin.setRawMode(raw),
+          size: () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
+          onResize: (listener: () => void) => {
+            process.stdout.on('resize', listener);
+            return () => process.stdout.off('resize', listener);
+          },
+        },
+      }
+    : {}),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -45,6 +70,12 @@ async function main(argv: string[]): Promise<number> {
     case 'lab':
       await runLabCommand(args, io);
       return 0;
+    case 'open':
+      return runOpenCommand(args, io);
+    case 'run':
+      return runRunCommand(args, io);
+    case 'graph':
+      return runGraphCommand(args, io);
     case 'validate':
       return runValidateCommand(args, io);
     case 'profiles':

@@ -10,4 +10,16 @@ export interface CliIo {
   onToggle(handler: () => void): void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** The user's terminal, when standard input is one (`gatewalk open` hands it over). */
+  terminal?: UserTerminal;
+}
+
+export interface UserTerminal {
+  /** Raw keystrokes from the user. */
+  onInput(listener: (data: Buffer) => void): () => void;
+  /** Raw bytes to the user's screen. */
+  output(data: Buffer | string): void;
+  setRaw(raw: boolean): void;
+  size(): { cols: number; rows: number };
+  onResize(listener: () => void): () => void;
 }

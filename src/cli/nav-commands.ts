@@ -1,0 +1,190 @@
+import { parseArgs } from 'node:util';
+import { GatewalkError } from '../errors.js';
+import { mermaidGraph } from '../navigator/graph.js';
+import { earliestMatch } from '../navigator/matcher.js';
+import { compileProgram } from '../navigator/program.js';
+import { closeSession, openSession, type NavSession } from '../navigator/session.js';
+import type { WalkProgress } from '../navigator/walk.js';
+import { formatDiagnostic } from '../profiles/diagnostics.js';
+import { profileDirs } from '../profiles/dirs.js';
+import { loadProfiles } from '../profiles/registry.js';
+import type { CliIo } from './io.js';
+
+export const GRAPH_USAGE = `Usage: gatewalk graph <profile> [-p key=value]... [--profiles DIR]...
+
+Prints the profile's walk as a Mermaid state diagram (paste it into any Mermaid viewer).`;
+
+export const OPEN_USAGE = `Usage: gatewalk open <profile> [-p key=value]... [--profiles DIR]... [--quiet]
+
+Walks the profile's hops, then hands you the terminal: you type in the last hop's shell as
+if you had logged in by hand. Ctrl-] detaches (the session is closed); resizes follow.`;
+
+export const RUN_USAGE = `Usage: gatewalk run <profile> [-p key=value]... [--timeout S] [--quiet] -- <command>
+
+Walks the profile's hops, runs one command at the last prompt, prints its output and exits
+when the prompt comes back (status 0), or with 124 when it does not within --timeout (30 s).
+Exit codes of the remote command come with gatewalk's command execution (not yet: the
+status says the command finished, not how).`;
+
+function parseNavArgs(args: string[]) {
+  const dash = args.indexOf('--');
+  const { values, positionals } = parseArgs({
+    args: dash >= 0 ? args.slice(0, dash) : args,
+    allowPositionals: true,
+    options: {
+      param: { type: 'string', short: 'p', multiple: true },
+      profiles: { type: 'string', multiple: true },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+      timeout: { type: 'string' },
+    },
+  });
+  const params: Record<string, string> = {};
+  for (const kv of values.param ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new GatewalkError('usage', `-p takes key=value, not ${JSON.stringify(kv)}`);
+    params[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return {
+    values,
+    profile: positionals[0],
+    params,
+    command: dash >= 0 ? args.slice(dash + 1).join(' ') : '',
+  };
+}
+
+function registryFor(io: CliIo, dirs: string[] | undefined) {
+  const loaded = loadProfiles(profileDirs(dirs ?? [], io.env, io.cwd));
+  for (const d of loaded.errors) io.err(formatDiagnostic(d));
+  return loaded.registry;
+}
+
+function progress(io: CliIo, quiet: boolean | undefined) {
+  return (p: WalkProgress) => {
+    if (!quiet) io.err(`gatewalk: [${p.hop}/${p.hops}] ${p.name}`);
+  };
+}
+
+function opened(io: CliIo, session: NavSession, quiet: boolean | undefined): void {
+  if (quiet) return;
+  const hops = session.walk.hops.map((h) => `${h.name} ${Math.round(h.ms)} ms`).join(', ');
+  io.err(`gatewalk: ${session.profile.name} open in ${Math.round(session.walk.ms)} ms (${hops})`);
+}
+
+/** `gatewalk graph`. */
+export function runGraphCommand(args: string[], io: CliIo): number {
+  const o = parseNavArgs(args);
+  if (o.values.help || !o.profile) {
+    io.out(GRAPH_USAGE);
+    return o.profile ? 0 : 2;
+  }
+  const profile = registryFor(io, o.values.profiles).resolve(o.profile, o.params);
+  io.out(mermaidGraph(profile.name, compileProgram(profile)));
+  return 0;
+}
+
+/** `gatewalk open`: resolves with the exit status once the user is done. */
+export async function runOpenCommand(args: string[], io: CliIo): Promise<number> {
+  const o = parseNavArgs(args);
+  if (o.values.help || !o.profile) {
+    io.out(OPEN_USAGE);
+    return o.profile ? 0 : 2;
+  }
+  const terminal = io.terminal;
+  if (!terminal)
+    throw new GatewalkError(
+      'usage',
+      'gatewalk open needs a terminal: use gatewalk run for scripts',
+    );
+  const registry = registryFor(io, o.values.profiles);
+  const session = await openSession(registry.resolve(o.profile, o.params), {
+    lookup: (n) => registry.resolveVia(n),
+    onProgress: progress(io, o.values.quiet),
+  });
+  opened(io, session, o.values.quiet);
+  const { pty } = session;
+  const size = terminal.size();
+  pty.resize(size.cols, size.rows);
+  // Show where the walk stands, then pass bytes both ways.
+  terminal.output(`${(await pty.screen.text()).split('\n').slice(-size.rows).join('\r\n')}`);
+  const offRaw = (() => {
+    const listener = (chunk: Buffer) => terminal.output(chunk);
+    pty.on('raw', listener);
+    return () => pty.off('raw', listener);
+  })();
+  terminal.setRaw(true);
+  return new Promise((resolve) => {
+    const finish = (code: number, note: string) => {
+      offInput();
+      offResize();
+      offRaw();
+      terminal.setRaw(false);
+      io.err(`\r\ngatewalk: ${note}`);
+      void closeSession(session).then(() => resolve(code));
+    };
+    const offInput = terminal.onInput((data) => {
+      const detach = data.indexOf(0x1d);
+      if (detach >= 0) {
+        if (detach > 0) pty.write(data.subarray(0, detach).toString('utf8'));
+        finish(0, 'detached');
+      } else pty.write(data.toString('utf8'));
+    });
+    const offResize = terminal.onResize(() => {
+      const s = terminal.size();
+      pty.resize(s.cols, s.rows);
+    });
+    pty.once('close', () => finish(0, 'connection closed'));
+  });
+}
+
+/** `gatewalk run`: walk, run one command at the prompt, print its output. */
+export async function runRunCommand(args: string[], io: CliIo): Promise<number> {
+  const o = parseNavArgs(args);
+  if (o.values.help || !o.profile || !o.command) {
+    io.out(RUN_USAGE);
+    return o.values.help ? 0 : 2;
+  }
+  const timeoutMs = Number(o.values.timeout ?? 30) * 1000;
+  const registry = registryFor(io, o.values.profiles);
+  const profile = registry.resolve(o.profile, o.params);
+  const prompt = profile.hops.at(-1)?.prompt;
+  if (!prompt)
+    throw new GatewalkError('profile_invalid', `profile "${profile.name}" has no final prompt`);
+  const session = await openSession(profile, {
+    lookup: (n) => registry.resolveVia(n),
+    onProgress: progress(io, o.values.quiet),
+  });
+  opened(io, session, o.values.quiet);
+  try {
+    const output = await new Promise<string | null>((resolve) => {
+      let text = '';
+      const timer = setTimeout(() => done(null), timeoutMs);
+      const done = (value: string | null) => {
+        clearTimeout(timer);
+        off();
+        resolve(value);
+      };
+      const off = session.pty.onText(
+        (chunk) => {
+          text += chunk;
+          // The echo of the command comes first; the prompt after the output ends it.
+          const echoEnd = text.indexOf('\n');
+          if (echoEnd < 0) return;
+          const m = earliestMatch(text.slice(echoEnd + 1), [prompt]);
+          if (m) done(text.slice(echoEnd + 1, echoEnd + 1 + m.start));
+        },
+        { fresh: true },
+      );
+      session.pty.once('close', () => done(text));
+      session.pty.write(`${o.command}\r`);
+    });
+    if (output === null) {
+      io.err(`gatewalk: no prompt within ${timeoutMs / 1000} s after the command`);
+      return 124;
+    }
+    io.write(output);
+    return 0;
+  } finally {
+    await closeSession(session);
+  }
+}

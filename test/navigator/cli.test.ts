@@ -1,0 +1,139 @@
+import { join } from 'node:path';
+import nodePty from 'node-pty';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stripAnsi } from '../../lab/driver.js';
+import type { Lab } from '../../lab/server.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { runGraphCommand, runRunCommand } from '../../src/cli/nav-commands.js';
+import { packagePath, packageRoot } from '../../src/paths.js';
+import { labOnFreePort } from '../helpers/lab.js';
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await labOnFreePort();
+});
+afterAll(() => lab.close());
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CliIo = {
+    out: (l) => out.push(`${l}\n`),
+    write: (t) => out.push(t),
+    err: (l) => err.push(l),
+    onShutdown: () => {},
+    onToggle: () => {},
+    env: {},
+    cwd: packageRoot(),
+  };
+  return { io: value, out, err };
+}
+
+describe('gatewalk run, graph and open', () => {
+  it('run walks, runs one command and prints just its output', async () => {
+    const t = io();
+    const code = await runRunCommand(
+      ['orders-pod', '-p', `lab_port=${lab.port}`, '--', 'grep -c ERROR var/log/app/app.log'],
+      t.io,
+    );
+    expect(code).toBe(0);
+    expect(t.out.join('')).toBe('3\n');
+    expect(t.err).toEqual([
+      'gatewalk: [1/3] menu',
+      'gatewalk: [2/3] master',
+      'gatewalk: [3/3] pod',
+      expect.stringMatching(
+        /^gatewalk: orders-pod open in \d+ ms \(menu \d+ ms, master \d+ ms, pod \d+ ms\)$/,
+      ),
+    ]);
+    const quiet = io();
+    await runRunCommand(
+      [
+        'master-a',
+        '-q',
+        '-p',
+        `lab_port=${lab.port}`,
+        '-p',
+        'user=app',
+        '--',
+        'echo "user=$(id -un) home=${HOME##*/}"',
+      ],
+      quiet.io,
+    );
+    expect(quiet.err).toEqual([]);
+    expect(quiet.out.join('')).toMatch(/^user=\S+ home=home\n$/);
+  });
+
+  it('run gives up with 124 when the prompt does not come back', async () => {
+    const t = io();
+    expect(
+      await runRunCommand(
+        ['orders-pod', '-q', '--timeout', '0.3', '-p', `lab_port=${lab.port}`, '--', 'sleep 5'],
+        t.io,
+      ),
+    ).toBe(124);
+    expect(t.err).toEqual(['gatewalk: no prompt within 0.3 s after the command']);
+  });
+
+  it('graph prints a Mermaid state diagram of the walk', () => {
+    const t = io();
+    expect(runGraphCommand(['orders-pod'], t.io)).toBe(0);
+    const graph = t.out.join('');
+    expect(graph.startsWith('stateDiagram-v2\n')).toBe(true);
+    for (const hop of [
+      'state "1. menu" as hop1 {',
+      'state "2. master" as hop2 {',
+      'state "3. pod" as hop3 {',
+    ]) {
+      expect(graph).toContain(hop);
+    }
+    expect(graph).toContain('hop2_s2 --> hop2_s3 : /User number#58; $/');
+    expect(graph).toContain('hop3_s2 --> hop3_failed : /Error from server \\(NotFound\\)/');
+    expect(graph).toContain('hop3 --> ready');
+  });
+
+  it('open lands a person in the pod shell, and Ctrl-] detaches', async () => {
+    const cli = nodePty.spawn(
+      process.execPath,
+      [
+        packagePath('dist', 'src', 'cli', 'index.js'),
+        'open',
+        'orders-pod',
+        '-p',
+        `lab_port=${lab.port}`,
+      ],
+      {
+        name: 'xterm',
+        cols: 100,
+        rows: 30,
+        cwd: packageRoot(),
+        env: { ...process.env, GATEWALK_PROFILES: join(packageRoot(), 'profiles') },
+      },
+    );
+    let text = '';
+    const exited = new Promise<number>((resolve) =>
+      cli.onExit(({ exitCode }) => resolve(exitCode)),
+    );
+    const waitFor = (re: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${re} in:\n${text}`)), 10_000);
+        const check = () => {
+          if (re.test(text)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        cli.onData((d) => {
+          text = stripAnsi(text + d);
+          check();
+        });
+        check();
+      });
+    await waitFor(/\[pod:orders\/orders-api-7d9d65f8b4-2plxq ~\]\$ $/);
+    cli.write('stty size; echo typed-$((40+2))\r');
+    await waitFor(/30 100\ntyped-42\n/);
+    cli.write('\x1d');
+    await waitFor(/gatewalk: detached/);
+    expect(await exited).toBe(0);
+  });
+});
