@@ -5,7 +5,7 @@ function label(text: string, max = 60): string {
   const clean = text
     .replace(/\r/g, '⏎')
     .replace(/["{}:;#<>|]/g, (c) => `#${c.charCodeAt(0)};`)
-    .replace(/\x1b/g, 'ESC');
+    .replaceAll('\x1b', 'ESC');
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
