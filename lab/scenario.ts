@@ -41,6 +41,8 @@ export interface Faults {
   otp: { seed: string | null; attempts: number };
   idleLogoutS: number;
   dropAfter: { seconds: number; bytes: number };
+  /** Log in by keyboard-interactive only (password, then the OTP when a seed is set). */
+  keyboardInteractive: boolean;
 }
 
 /** Everything the lab shows, with every default filled in. */
@@ -69,6 +71,7 @@ export function mergeFaults(faults: Faults, o: FaultOverrides = {}): Faults {
     otp: { ...faults.otp, ...o.otp },
     idleLogoutS: o.idleLogoutS ?? faults.idleLogoutS,
     dropAfter: { ...faults.dropAfter, ...o.dropAfter },
+    keyboardInteractive: o.keyboardInteractive ?? faults.keyboardInteractive,
   };
 }
 
@@ -110,6 +113,7 @@ interface RawScenario {
     otp?: { seed?: string | null; attempts?: number };
     idle_logout_s?: number;
     drop_after?: { seconds?: number; bytes?: number };
+    keyboard_interactive?: boolean;
   };
 }
 
@@ -208,6 +212,7 @@ function normalise(raw: RawScenario, file: string): Scenario {
       otp: { seed: f.otp?.seed ?? null, attempts: f.otp?.attempts ?? 3 },
       idleLogoutS: f.idle_logout_s ?? 0,
       dropAfter: { seconds: f.drop_after?.seconds ?? 0, bytes: f.drop_after?.bytes ?? 0 },
+      keyboardInteractive: f.keyboard_interactive ?? false,
     },
   };
 }

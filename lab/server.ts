@@ -10,7 +10,7 @@ import { GatewalkError } from '../src/errors.js';
 import { fingerprintOf } from '../src/ssh/host-keys.js';
 import { packagePath } from '../src/paths.js';
 import type { SessionTools } from './cluster.js';
-import { decodeBase32 } from '../src/secrets/totp.js';
+import { decodeBase32, verifyTotp } from '../src/secrets/totp.js';
 import { loadScenario, mergeFaults, type FaultOverrides, type Scenario } from './scenario.js';
 import { LabSession, type PtyRequest } from './session.js';
 
@@ -93,8 +93,26 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const sockets = new Map<number, Socket>();
   const sessions = new Set<LabSession>();
 
+  // The MFA style of some gateways: the password and the one-time code as SSH prompts.
+  const keyboardInteractive = (ctx: AuthContext): void => {
+    if (ctx.method !== 'keyboard-interactive') return ctx.reject(['keyboard-interactive']);
+    const seed = scenario.faults.otp.seed;
+    const prompts = [
+      { prompt: 'Password: ', echo: false },
+      ...(seed ? [{ prompt: 'Verification code: ', echo: true }] : []),
+    ];
+    ctx.prompt(prompts, 'gatewalk lab', '', (answers) => {
+      const passwordOk =
+        ctx.username === scenario.auth.user && sameSecret(answers[0] ?? '', scenario.auth.password);
+      const codeOk = !seed || verifyTotp(seed, answers[1] ?? '');
+      if (passwordOk && codeOk) ctx.accept();
+      else ctx.reject(['keyboard-interactive']);
+    });
+  };
+
   const authenticate = (ctx: AuthContext): void => {
     if (ctx.method !== 'none') log(`auth attempt: ${ctx.method} as ${ctx.username}`);
+    if (scenario.faults.keyboardInteractive) return keyboardInteractive(ctx);
     const methods: ('password' | 'publickey')[] = ['publickey', 'password'];
     if (ctx.username !== scenario.auth.user) return ctx.reject(methods);
     if (ctx.method === 'password') {

@@ -142,7 +142,8 @@ export class LabSession {
 
   private async flow(): Promise<number> {
     const menu = new CmsmMenu(this.term, this.ctx.scenario, this.ctx.now);
-    if (!(await menu.otpGate())) return 1;
+    // With keyboard-interactive logins the code was asked at login already.
+    if (!this.ctx.scenario.faults.keyboardInteractive && !(await menu.otpGate())) return 1;
     menu.banner();
     for (;;) {
       const target = await menu.chooseTarget();

@@ -27,6 +27,7 @@ Fault knobs (override the scenario's faults:):
   --idle-logout S       log out after S seconds without input
   --drop-after-s S      drop the connection S seconds after it opens
   --drop-after-bytes N  drop the connection once N bytes were sent
+  --keyboard-interactive  log in by keyboard-interactive only (Password:, then the OTP if set)
   --proxy-port N        also listen on N through a TCP proxy that can freeze (hung bastion)
   --freeze-after-s S    freeze that proxy S seconds after start; SIGUSR2 toggles it
 `;
@@ -57,6 +58,7 @@ export function parseLabArgs(args: string[]) {
       'idle-logout': { type: 'string' },
       'drop-after-s': { type: 'string' },
       'drop-after-bytes': { type: 'string' },
+      'keyboard-interactive': { type: 'boolean' },
       'proxy-port': { type: 'string' },
       'freeze-after-s': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -73,6 +75,7 @@ export function parseLabArgs(args: string[]) {
     };
   }
   if (values.colors) faults.colors = true;
+  if (values['keyboard-interactive']) faults.keyboardInteractive = true;
   const pager = number('pager', values.pager);
   const style = values['pager-style'];
   if (style !== undefined && style !== 'more' && style !== 'prompt') {

@@ -122,6 +122,37 @@ describe('logins and connections', () => {
     );
   }, 30_000);
 
+  it('answers keyboard-interactive password and OTP prompts from the profile', async () => {
+    const seed = 'JBSWY3DPEHPK3PXP';
+    const mfa = await startLab({
+      port: 0,
+      faults: { keyboardInteractive: true, otp: { seed, attempts: 1 } },
+    });
+    try {
+      const registry = profilesFrom(`  mfa:
+    connect: { host: 127.0.0.1, port: ${mfa.port}, user: ops, password: { env: PW }, host_key: { fingerprint: '${mfa.fingerprint}' } }
+    timeout: 3s
+    on: [{ match: 'Verification code', send_secret: { totp: { env: SEED } } }]
+    hops: [{ name: menu, prompt: 'Target IP: $' }]
+`);
+      const lookup = (n: string) => registry.resolveVia(n);
+      await withSession(
+        registry.resolve('mfa'),
+        { lookup, secrets: { env: { PW: 'lab', SEED: seed } } },
+        async (s) => {
+          expect(await s.pty.screen.text()).toContain('CMSM Simulator');
+        },
+      );
+      const wrongSeed = openSession(registry.resolve('mfa'), {
+        lookup,
+        secrets: { env: { PW: 'lab', SEED: 'GEZDGNBVGY3TQOJQ' } },
+      });
+      await expect(wrongSeed).rejects.toThrow('authentication failed');
+    } finally {
+      await mfa.close();
+    }
+  });
+
   it('jumps through a second lab with via', async () => {
     const jumpLogs: string[] = [];
     const jump = await startLab({ port: 0, log: (l) => jumpLogs.push(l) });
