@@ -31,6 +31,8 @@ export interface LabOptions {
   faults?: FaultOverrides;
   /** Where the lab prints what happens (connections, logins); silent when absent. */
   log?: (line: string) => void;
+  /** Called when client input arrives and when output leaves, for benchmarks. */
+  onIo?: (direction: 'in' | 'out') => void;
 }
 
 export interface Lab {
@@ -158,6 +160,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         labId,
         disconnect: () => socket?.destroy(),
         log,
+        ...(options.onIo ? { onIo: options.onIo } : {}),
       });
       lab = current;
       sessions.add(current);

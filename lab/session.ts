@@ -30,6 +30,8 @@ export interface SessionContext {
   disconnect: () => void;
   now?: () => number;
   log?: (line: string) => void;
+  /** Called when the client's input arrives and when output leaves (for benchmarks). */
+  onIo?: (direction: 'in' | 'out') => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export class LabSession {
       chunkDelayMs: chunk.delayMs,
       // Fault knob: the connection drops (no goodbye) once this many bytes went out.
       onBytes: (total) => {
+        ctx.onIo?.('out');
         if (dropAfter.bytes > 0 && total >= dropAfter.bytes) ctx.disconnect();
       },
     });
@@ -121,6 +124,7 @@ export class LabSession {
   }
 
   private onInput(data: Buffer): void {
+    this.ctx.onIo?.('in');
     this.armIdle();
     if (this.shell) this.shell.write(data);
     else this.term.feed(data);

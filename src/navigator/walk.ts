@@ -21,6 +21,8 @@ export interface TraceEntry {
 
 export interface HopTiming {
   name: string;
+  /** When the hop started, in ms since the walk started. */
+  at: number;
   ms: number;
 }
 
@@ -30,6 +32,8 @@ export interface WalkResult {
   /** Output after the last prompt that no wait consumed. */
   leftover: string;
   ms: number;
+  /** The clock reading (options.now, performance.now by default) when the walk started. */
+  startedAt: number;
 }
 
 export interface WalkProgress {
@@ -163,9 +167,10 @@ export async function walk(
   }
   const hops = program.hops.map((h, i) => ({
     name: h.name,
+    at: hopStarts[i] ?? 0,
     ms: Math.round(((hopStarts[i + 1] ?? ms) - (hopStarts[i] ?? 0)) * 1000) / 1000,
   }));
-  return { hops, trace, leftover: end.context.buffer, ms };
+  return { hops, trace, leftover: end.context.buffer, ms, startedAt: started };
 }
 
 async function walkError(
