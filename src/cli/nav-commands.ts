@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { GatewalkError } from '../errors.js';
 import { mermaidGraph } from '../navigator/graph.js';
-import { earliestMatch } from '../navigator/matcher.js';
 import { compileProgram } from '../navigator/program.js';
-import { closeSession, openSession, type NavSession } from '../navigator/session.js';
+import { closeSession, openSession, runAtPrompt, type NavSession } from '../navigator/session.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import { formatDiagnostic } from '../profiles/diagnostics.js';
 import { profileDirs } from '../profiles/dirs.js';
@@ -156,28 +155,7 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
   });
   opened(io, session, o.values.quiet);
   try {
-    const output = await new Promise<string | null>((resolve) => {
-      let text = '';
-      const timer = setTimeout(() => done(null), timeoutMs);
-      const done = (value: string | null) => {
-        clearTimeout(timer);
-        off();
-        resolve(value);
-      };
-      const off = session.pty.onText(
-        (chunk) => {
-          text += chunk;
-          // The echo of the command comes first; the prompt after the output ends it.
-          const echoEnd = text.indexOf('\n');
-          if (echoEnd < 0) return;
-          const m = earliestMatch(text.slice(echoEnd + 1), [prompt]);
-          if (m) done(text.slice(echoEnd + 1, echoEnd + 1 + m.start));
-        },
-        { fresh: true },
-      );
-      session.pty.once('close', () => done(text));
-      session.pty.write(`${o.command}\r`);
-    });
+    const output = await runAtPrompt(session, o.command, timeoutMs);
     if (output === null) {
       io.err(`gatewalk: no prompt within ${timeoutMs / 1000} s after the command`);
       return 124;

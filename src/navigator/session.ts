@@ -162,3 +162,45 @@ export async function closeSession(session: NavSession): Promise<void> {
     session.connection.close();
   }
 }
+
+/**
+ * Runs one command at the last hop's prompt and resolves with what it printed (the echo and
+ * the prompt cut off), or null when the prompt does not come back within `timeoutMs`. Prompt-
+ * based: shell execution with exit codes builds on this session, not on this function.
+ */
+export function runAtPrompt(
+  session: NavSession,
+  command: string,
+  timeoutMs: number,
+): Promise<string | null> {
+  const prompt = session.profile.hops.at(-1)?.prompt;
+  if (!prompt) {
+    return Promise.reject(
+      new GatewalkError('profile_invalid', `profile "${session.profile.name}" has no final prompt`),
+    );
+  }
+  return new Promise((resolve) => {
+    let text = '';
+    const done = (value: string | null) => {
+      clearTimeout(timer);
+      off();
+      session.pty.off('close', closed);
+      resolve(value);
+    };
+    const closed = () => done(text);
+    const timer = setTimeout(() => done(null), timeoutMs);
+    const off = session.pty.onText(
+      (chunk) => {
+        text += chunk;
+        // The echo of the command comes first; the prompt after the output ends it.
+        const echoEnd = text.indexOf('\n');
+        if (echoEnd < 0) return;
+        const m = earliestMatch(text.slice(echoEnd + 1), [prompt]);
+        if (m) done(text.slice(echoEnd + 1, echoEnd + 1 + m.start));
+      },
+      { fresh: true },
+    );
+    session.pty.once('close', closed);
+    session.pty.write(`${command}\r`);
+  });
+}

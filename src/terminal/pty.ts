@@ -3,6 +3,8 @@ import type { ClientChannel } from 'ssh2';
 import { AnsiStripper } from './ansi.js';
 import { Screen } from './screen.js';
 
+export const RAW_LOG_BYTES = 1024 * 1024;
+
 /**
  * The session's PTY: every byte goes to the screen (a headless terminal) and, decoded and
  * stripped of escape sequences, to `text` listeners for matching. The terminal's replies to
@@ -16,6 +18,9 @@ export class Pty extends EventEmitter<{ text: [string]; raw: [Buffer]; close: []
   private backlog = '';
   closed = false;
   bytes = 0;
+  /** The raw log: every byte received, the last RAW_LOG_BYTES of them kept in memory. */
+  private raw: Buffer[] = [];
+  private rawSize = 0;
 
   constructor(
     readonly channel: ClientChannel,
@@ -33,6 +38,10 @@ export class Pty extends EventEmitter<{ text: [string]; raw: [Buffer]; close: []
 
   private onData(chunk: Buffer): void {
     this.bytes += chunk.length;
+    this.raw.push(chunk);
+    this.rawSize += chunk.length;
+    while (this.rawSize > RAW_LOG_BYTES && this.raw.length > 1)
+      this.rawSize -= this.raw.shift()?.length ?? 0;
     this.screen.write(chunk);
     this.emit('raw', chunk);
     const text = this.stripper.push(this.decoder.decode(chunk, { stream: true }));
@@ -54,6 +63,11 @@ export class Pty extends EventEmitter<{ text: [string]; raw: [Buffer]; close: []
     }
     this.on('text', listener);
     return () => this.off('text', listener);
+  }
+
+  /** The raw bytes received (escape sequences and all), at most the last RAW_LOG_BYTES. */
+  rawLog(): Buffer {
+    return Buffer.concat(this.raw);
   }
 
   write(data: string): void {

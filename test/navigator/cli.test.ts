@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripAnsi } from '../../lab/driver.js';
 import type { Lab } from '../../lab/server.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { runDemoCommand } from '../../src/cli/demo-command.js';
 import { runGraphCommand, runRunCommand } from '../../src/cli/nav-commands.js';
 import { packagePath, packageRoot } from '../../src/paths.js';
 import { labOnFreePort } from '../helpers/lab.js';
@@ -73,6 +74,19 @@ describe('gatewalk run, graph and open', () => {
       ),
     ).toBe(124);
     expect(t.err).toEqual(['gatewalk: no prompt within 0.3 s after the command']);
+  });
+
+  it('demo walks orders-pod, runs a command, moves to the payments pod and closes', async () => {
+    const t = io();
+    await runDemoCommand([], t.io);
+    const out = t.out.join('');
+    expect(out).toMatch(/open in \d+ ms: menu [\d.]+ ms, master [\d.]+ ms, pod [\d.]+ ms/);
+    expect(out).toContain('  | [pod:orders/orders-api-7d9d65f8b4-2plxq ~]$');
+    expect(out).toContain(
+      '  5:2026-11-20T08:15:07.310Z ERROR upstream timeout after 3000ms traceId=lab-timeout-001\n',
+    );
+    expect(out).toContain('  | [pod:payments/payments-api-6cc447f559-k8mvp ~]$');
+    expect(out).toContain('closed: left every hop with its exit.');
   });
 
   it('graph prints a Mermaid state diagram of the walk', () => {

@@ -197,6 +197,33 @@ describe('logins and connections', () => {
     );
   });
 
+  it('follows a ProxyJump from ~/.ssh/config', async () => {
+    const jump = await startLab({ port: 0 });
+    try {
+      const config = join(dir, 'ssh_config_jump');
+      writeFileSync(
+        config,
+        `Host lab-behind-jump\n  HostName 127.0.0.1\n  Port ${lab.port}\n  User ops\n  IdentityFile ${LAB_CLIENT_KEY}\n  ProxyJump ops@127.0.0.1:${jump.port}\n`,
+      );
+      // The jump host is checked against the default known_hosts, strictly.
+      const knownHostsFile = join(dir, 'jump_known_hosts');
+      writeFileSync(knownHostsFile, `[127.0.0.1]:${jump.port} ${hostPub}\n`);
+      const registry = profilesFrom(
+        `  behind:\n    connect: { host: lab-behind-jump, host_key: { fingerprint: '${lab.fingerprint}' } }\n    timeout: 3s\n    hops: [{ name: menu, prompt: 'Target IP: $' }]\n`,
+      );
+      await withSession(
+        registry.resolve('behind'),
+        { lookup: (n) => registry.resolveVia(n), sshConfigFile: config, knownHostsFile },
+        async (s) => {
+          expect(s.connection.jumps).toHaveLength(1);
+          expect(s.pty.rawLog().toString()).toContain('CMSM Simulator');
+        },
+      );
+    } finally {
+      await jump.close();
+    }
+  });
+
   it('reports a refused connection', async () => {
     const registry = profilesFrom(
       `  closed:\n    connect: { host: 127.0.0.1, port: 1, user: ops, host_key: { fingerprint: '${lab.fingerprint}' } }\n    hops: [{ name: m, prompt: x }]\n`,
