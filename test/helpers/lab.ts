@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LabClient, type LabClientOptions } from '../../lab/driver.js';
 import { processesOfLab } from '../../lab/processes.js';
+import { loadScenario } from '../../lab/scenario.js';
 import { LAB_CLIENT_KEY, startLab, type Lab, type LabOptions } from '../../lab/server.js';
 
 export const MASTER_ROOT_PROMPT = /\[root@master-a ~\]# $/;
@@ -45,4 +46,19 @@ export async function run(client: LabClient, command: string, prompt: RegExp): P
 /** Pids of live processes whose environment carries this lab's marker. */
 export function processesOf(lab: Lab): number[] {
   return processesOfLab(lab.labId);
+}
+
+/** A lab with 12 targets host-0..host-11 (10.0.0.1..12) and a pager every 5 rows. */
+export function pagedLab(style: 'more' | 'prompt'): Promise<Lab> {
+  const base = loadScenario();
+  const targets = Array.from({ length: 12 }, (_, i) => ({
+    ip: `10.0.0.${i + 1}`,
+    name: `host-${i}`,
+    cluster: 'c',
+    status: 'online',
+    users: ['root'],
+  }));
+  return labOnFreePort({
+    scenario: { ...base, targets, faults: { ...base.faults, pager: { pageSize: 5, style } } },
+  });
 }

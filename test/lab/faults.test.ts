@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFreezableProxy } from '../../lab/proxy.js';
-import { loadScenario } from '../../lab/scenario.js';
 import type { Lab, LabOptions } from '../../lab/server.js';
 import { totp } from '../../src/secrets/totp.js';
-import { connect, labOnFreePort } from '../helpers/lab.js';
+import { connect, labOnFreePort, pagedLab } from '../helpers/lab.js';
 
 const SEED = 'JBSWY3DPEHPK3PXP';
-const base = loadScenario();
 let lab: Lab | undefined;
 afterEach(async () => {
   await lab?.close();
@@ -88,20 +86,7 @@ describe('lab fault knobs', () => {
   });
 
   it('pages long listings with --More--', async () => {
-    const targets = Array.from({ length: 12 }, (_, i) => ({
-      ip: `10.0.0.${i + 1}`,
-      name: `host-${i}`,
-      cluster: 'c',
-      status: 'online',
-      users: ['root'],
-    }));
-    lab = await labOnFreePort({
-      scenario: {
-        ...base,
-        targets,
-        faults: { ...base.faults, pager: { pageSize: 5, style: 'more' } },
-      },
-    });
+    lab = await pagedLab('more');
     const c = await connect(lab);
     await c.expect('Target IP: ');
     c.sendLine('');
@@ -117,20 +102,7 @@ describe('lab fault knobs', () => {
   });
 
   it('pages with a JumpServer-like prompt where an answer picks the target', async () => {
-    const targets = Array.from({ length: 12 }, (_, i) => ({
-      ip: `10.0.0.${i + 1}`,
-      name: `host-${i}`,
-      cluster: 'c',
-      status: 'online',
-      users: ['root'],
-    }));
-    lab = await labOnFreePort({
-      scenario: {
-        ...base,
-        targets,
-        faults: { ...base.faults, pager: { pageSize: 5, style: 'prompt' } },
-      },
-    });
+    lab = await pagedLab('prompt');
     const c = await connect(lab);
     await c.expect('Target IP: ');
     await c.answer('', 'Page 1/3: n for the next page, or an IP, name or index: ');

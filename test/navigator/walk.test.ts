@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFreezableProxy } from '../../lab/proxy.js';
-import { loadScenario } from '../../lab/scenario.js';
 import type { Lab } from '../../lab/server.js';
 import { openSession, switchTarget, closeSession } from '../../src/navigator/session.js';
 import { WalkError } from '../../src/navigator/walk.js';
 import { totp } from '../../src/secrets/totp.js';
-import { labOnFreePort } from '../helpers/lab.js';
+import { labOnFreePort, pagedLab } from '../helpers/lab.js';
 import { atLab, labConnect, profilesFrom, shipped, withSession } from '../helpers/nav.js';
 
 let lab: Lab;
@@ -119,21 +118,7 @@ describe('walking a gateway that misbehaves', () => {
   });
 
   it('selects a menu entry by its label across pages', async () => {
-    const base = loadScenario();
-    const targets = Array.from({ length: 12 }, (_, i) => ({
-      ip: `10.0.0.${i + 1}`,
-      name: `host-${i}`,
-      cluster: 'c',
-      status: 'online',
-      users: ['root'],
-    }));
-    const paged = await labOnFreePort({
-      scenario: {
-        ...base,
-        targets,
-        faults: { ...base.faults, pager: { pageSize: 5, style: 'prompt' } },
-      },
-    });
+    const paged = await pagedLab('prompt');
     const registry = profilesFrom(`  pick:
     params: { host: { default: host-9 } }
     connect: ${labConnect(paged)}
