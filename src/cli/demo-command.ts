@@ -25,9 +25,13 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<void> {
   io.out(`lab listening on ${lab.host}:${lab.port} (host key ${lab.fingerprint})`);
   try {
     io.out('\n$ gatewalk open orders-pod');
+    let shown = 0;
     let session = await openSession(at('orders-pod'), {
       lookup: (n) => registry.resolveVia(n),
-      onProgress: (p) => io.out(`  [${p.hop}/${p.hops}] ${p.name}`),
+      onProgress: (p) => {
+        if (p.hop !== shown) io.out(`  [${p.hop}/${p.hops}] ${p.name}`);
+        shown = p.hop;
+      },
     });
     io.out(
       `  open in ${Math.round(session.walk.ms)} ms: ${session.walk.hops.map((h) => `${h.name} ${h.ms.toFixed(1)} ms`).join(', ')}`,

@@ -58,9 +58,14 @@ function registryFor(io: CliIo, dirs: string[] | undefined) {
   return loaded.registry;
 }
 
+/** One stderr line per wait: the hop and what it waits for. */
 function progress(io: CliIo, quiet: boolean | undefined) {
   return (p: WalkProgress) => {
-    if (!quiet) io.err(`gatewalk: [${p.hop}/${p.hops}] ${p.name}`);
+    if (quiet || !p.waitingFor) return;
+    const what = p.waitingFor.map((x) => `/${x}/`).join(' or ');
+    io.err(
+      `gatewalk: [${p.hop}/${p.hops}] ${p.name}: waiting for ${what.length > 100 ? `${what.slice(0, 99)}…` : what}`,
+    );
   };
 }
 
@@ -113,7 +118,10 @@ export async function runOpenCommand(args: string[], io: CliIo): Promise<number>
   })();
   terminal.setRaw(true);
   return new Promise((resolve) => {
+    let finished = false;
     const finish = (code: number, note: string) => {
+      if (finished) return;
+      finished = true;
       offInput();
       offResize();
       offRaw();
@@ -154,15 +162,18 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
     onProgress: progress(io, o.values.quiet),
   });
   opened(io, session, o.values.quiet);
+  let timedOut = false;
   try {
     const output = await runAtPrompt(session, o.command, timeoutMs);
     if (output === null) {
       io.err(`gatewalk: no prompt within ${timeoutMs / 1000} s after the command`);
+      timedOut = true;
       return 124;
     }
     io.write(output);
     return 0;
   } finally {
-    await closeSession(session);
+    // A command still running would swallow the exits: just disconnect then.
+    await closeSession(session, { leave: !timedOut });
   }
 }

@@ -41,6 +41,20 @@ function handlerOutput(h: Handler, secretIndex: (h: Handler) => number): Output 
   return null;
 }
 
+/**
+ * A page is drawn when rows of it arrived and then its end: the last line reads like the page's
+ * prompt (`pageEnd`), not like a half-drawn row.
+ */
+function pageEndsAtPrompt(buffer: string, line: string, pageEnd: string): boolean {
+  const lines = buffer.split('\n');
+  const last = lines.pop() ?? '';
+  return (
+    menuEntries(lines, line).length > 0 &&
+    profileRegex(pageEnd).test(last) &&
+    menuEntries([last], line).length === 0
+  );
+}
+
 /** Entries of a menu page: the screen lines that match `line`, with their named groups. */
 export function menuEntries(lines: string[], line: string): Record<string, string>[] {
   const re = profileRegex(line);
@@ -148,7 +162,12 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
           {
             guard: {
               type: 'pageDrawn',
-              params: { line: node.line, canPage: node.nextPage !== null, maxPages: node.maxPages },
+              params: {
+                line: node.line,
+                pageEnd: node.pageEnd,
+                canPage: node.nextPage !== null,
+                maxPages: node.maxPages,
+              },
             },
             actions: [
               { type: 'turnPage', params: { line: node.line } },
@@ -156,7 +175,10 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
             ],
           },
           {
-            guard: { type: 'pageDrawn', params: { line: node.line, canPage: false, maxPages: 0 } },
+            guard: {
+              type: 'pageDrawn',
+              params: { line: node.line, pageEnd: node.pageEnd, canPage: false, maxPages: 0 },
+            },
             target: '#nav.failed',
             actions: [
               {
@@ -198,12 +220,12 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
         menuEntries(event.lines, p.line).some((e) => profileRegex(p.item).test(e.label ?? '')),
       pageDrawn: (
         { context, event }: { context: NavContext; event: NavEvent },
-        p: { line: string; canPage: boolean; maxPages: number },
+        p: { line: string; pageEnd: string; canPage: boolean; maxPages: number },
       ) =>
         event.type === 'SCREEN' &&
-        // Rows of this page arrived (not only the echo of what we typed), and then a prompt.
-        menuEntries(context.buffer.split('\n'), p.line).length > 0 &&
-        /\S[^\n]*$/.test(context.buffer) &&
+        // Rows of this page arrived (not only the echo of what we typed), and then a prompt:
+        // a last line that is not itself a (half-drawn) row.
+        pageEndsAtPrompt(context.buffer, p.line, p.pageEnd) &&
         (p.maxPages === 0 || (p.canPage && context.pages < p.maxPages)),
     },
     actions: {

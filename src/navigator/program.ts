@@ -58,6 +58,7 @@ export type ProgramNode =
       send: string;
       nextPage: Output | null;
       maxPages: number;
+      pageEnd: string;
       handlers: Handler[];
       timeoutMs: number;
       next: string;
@@ -170,6 +171,7 @@ export function compileProgram(profile: ResolvedProfile): Program {
                   ? { text: `${step.nextPage.text}\r` }
                   : { text: step.nextPage.keys.map((k) => KEYS[k as KeyName] ?? k).join('') },
               maxPages: step.maxPages,
+              pageEnd: step.pageEnd,
               handlers,
               timeoutMs: step.timeoutMs,
               next,

@@ -25,16 +25,28 @@ export interface NavSession {
 
 function openShell(connection: SshConnection, profile: ResolvedProfile): Promise<ClientChannel> {
   const { term, cols, rows } = profile.terminal;
+  const timeoutMs = profile.connect.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new GatewalkError(
+            'connect_timeout',
+            `${connection.target}: no shell within ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
     connection.client.shell({ term, cols, rows }, (err, channel) => {
-      if (err)
+      clearTimeout(timer);
+      if (err) {
         reject(
           new GatewalkError(
             'shell_refused',
             `${connection.target}: the server refused a shell: ${err.message}`,
           ),
         );
-      else resolve(channel);
+      } else resolve(channel);
     });
   });
 }
@@ -51,13 +63,15 @@ export async function openSession(
     ...(options.knownHostsFile ? { knownHostsFile: options.knownHostsFile } : {}),
     ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
   });
+  let pty: Pty | undefined;
   try {
     const channel = await openShell(connection, profile);
-    const pty = new Pty(channel, { cols: profile.terminal.cols, rows: profile.terminal.rows });
+    pty = new Pty(channel, { cols: profile.terminal.cols, rows: profile.terminal.rows });
     const result = await walk(profile, pty, prepared, options);
     return { profile, connection, pty, walk: result };
   } catch (err) {
     connection.close();
+    pty?.screen.dispose();
     throw err;
   }
 }
@@ -101,7 +115,11 @@ function waitFor(pty: Pty, pattern: string, timeoutMs: number): Promise<void> {
     const off = pty.onText(
       (text) => {
         buffer += text;
-        if (earliestMatch(buffer, [pattern])) done();
+        const m = earliestMatch(buffer, [pattern]);
+        if (m) {
+          done();
+          pty.unread(buffer.slice(m.end));
+        }
       },
       { fresh: true },
     );
@@ -112,19 +130,21 @@ function waitFor(pty: Pty, pattern: string, timeoutMs: number): Promise<void> {
 /** Leaves hops from the last down to `keep` hops, each with its `exit`, waiting for the prompt below. */
 export async function leaveHops(session: NavSession, keep: number): Promise<void> {
   const hops = session.profile.hops;
+  // Check every hop before typing anything: stopping halfway would strand the session.
+  const stuck = hops.slice(keep).find((h) => h.exit === null);
+  if (stuck) {
+    throw new GatewalkError(
+      'hop_no_exit',
+      `hop "${stuck.name}" of profile "${session.profile.name}" has no exit: cannot leave it`,
+    );
+  }
   for (let i = hops.length - 1; i >= keep; i--) {
     const hop = hops[i] as Hop;
     const below = hops[i - 1];
-    if (hop.exit === null) {
-      throw new GatewalkError(
-        'hop_no_exit',
-        `hop "${hop.name}" of profile "${session.profile.name}" has no exit: cannot leave it`,
-      );
-    }
     const back = below?.prompt
       ? waitFor(session.pty, below.prompt, session.profile.timeoutMs)
       : Promise.resolve();
-    session.pty.write(`${hop.exit}\r`);
+    session.pty.write(`${hop.exit ?? ''}\r`);
     await back;
   }
 }
@@ -139,6 +159,12 @@ export async function switchTarget(
   options: WalkOptions = {},
 ): Promise<NavSession> {
   const shared = sharedHops(session.profile, target);
+  if (JSON.stringify(session.profile.connect) !== JSON.stringify(target.connect)) {
+    throw new GatewalkError(
+      'no_shared_hops',
+      `profiles "${session.profile.name}" and "${target.name}" connect differently (host, user, via or keys): open a new session instead`,
+    );
+  }
   if (shared === 0) {
     throw new GatewalkError(
       'no_shared_hops',
@@ -152,14 +178,21 @@ export async function switchTarget(
   return { ...session, profile: target, walk: result };
 }
 
-/** Leaves every hop with its exit when it can, then disconnects. */
-export async function closeSession(session: NavSession): Promise<void> {
+/**
+ * Leaves every hop with its exit (the first one too: a menu's `q`), then disconnects. With
+ * `leave: false` (a command still runs, the shell would not take an exit) it just disconnects.
+ */
+export async function closeSession(
+  session: NavSession,
+  options: { leave?: boolean } = {},
+): Promise<void> {
   try {
-    if (!session.pty.closed) await leaveHops(session, 1);
+    if (options.leave !== false && !session.pty.closed) await leaveHops(session, 0);
   } catch {
     // Closing anyway: the connection goes below.
   } finally {
     session.connection.close();
+    session.pty.screen.dispose();
   }
 }
 
@@ -196,7 +229,10 @@ export function runAtPrompt(
         const echoEnd = text.indexOf('\n');
         if (echoEnd < 0) return;
         const m = earliestMatch(text.slice(echoEnd + 1), [prompt]);
-        if (m) done(text.slice(echoEnd + 1, echoEnd + 1 + m.start));
+        if (m) {
+          done(text.slice(echoEnd + 1, echoEnd + 1 + m.start));
+          session.pty.unread(text.slice(echoEnd + 1 + m.end));
+        }
       },
       { fresh: true },
     );

@@ -1,6 +1,7 @@
 import { createActor, fromCallback } from 'xstate';
 import { GatewalkError } from '../errors.js';
-import { resolveSecret, type SecretContext } from '../profiles/secrets.js';
+import { describeSecret, resolveSecret, type SecretContext } from '../profiles/secrets.js';
+import { totp } from '../secrets/totp.js';
 import type { Handler, ResolvedProfile } from '../profiles/types.js';
 import type { Pty } from '../terminal/pty.js';
 import {
@@ -92,8 +93,30 @@ export async function prepareWalk(profile: ResolvedProfile, ctx?: SecretContext)
     handlerIndex.set(h, program.secrets.length - 1);
     return program.secrets.length - 1;
   });
-  const secretValues = await Promise.all(program.secrets.map((ref) => resolveSecret(ref, ctx)));
-  return { program, machine, secretValues };
+  // Read every secret before connecting (a missing one fails fast), but compute TOTP codes
+  // when they are typed: a code read early can go stale on a 30 s boundary.
+  const secrets = await Promise.all(
+    program.secrets.map(async (ref): Promise<() => string> => {
+      if ('totp' in ref) {
+        const seed = await resolveSecret(ref.totp, ctx);
+        const code = () => {
+          try {
+            return totp(seed, (ctx?.now ?? Date.now)());
+          } catch {
+            throw new GatewalkError(
+              'secret_unavailable',
+              `TOTP seed from ${describeSecret(ref.totp)} is not valid base32`,
+            );
+          }
+        };
+        code();
+        return code;
+      }
+      const value = await resolveSecret(ref, ctx);
+      return () => value;
+    }),
+  );
+  return { program, machine, secrets };
 }
 
 /**
@@ -106,13 +129,19 @@ export async function walk(
   prepared: Awaited<ReturnType<typeof prepareWalk>>,
   options: WalkOptions = {},
 ): Promise<WalkResult> {
-  const { program, machine, secretValues } = prepared;
+  const { program, machine, secrets } = prepared;
+  // Every secret value typed during the walk, for redaction.
+  const secretValues: string[] = [];
   const now = options.now ?? (() => performance.now());
   const started = now();
   const trace: TraceEntry[] = [];
   const hopStarts: number[] = [];
-  const render = (o: Output) =>
-    'secret' in o ? (secretValues[o.secret] ?? '') + (o.enter ? '\r' : '') : o.text;
+  const render = (o: Output) => {
+    if (!('secret' in o)) return o.text;
+    const value = secrets[o.secret]?.() ?? '';
+    secretValues.push(value);
+    return value + (o.enter ? '\r' : '');
+  };
 
   const io = fromCallback<IoCommand>(({ sendBack, receive }) => {
     const offText = pty.onText((text) => sendBack({ type: 'OUTPUT', text } satisfies NavEvent));
@@ -133,29 +162,52 @@ export async function walk(
   });
 
   const actor = createActor(machine.provide({ actors: { io } }));
-  const finished = new Promise<{ value: unknown; context: NavContext }>((resolve) => {
+  const waitNodes = new Map<string, string[]>(
+    program.hops.flatMap((h, i) =>
+      h.nodes.flatMap((n) =>
+        n.kind === 'send'
+          ? []
+          : [
+              [
+                `hop${i + 1}.${n.id}`,
+                n.kind === 'wait' ? n.alternatives.map((a) => a.match) : [n.item],
+              ] as const,
+            ],
+      ),
+    ),
+  );
+  const finished = new Promise<{ value: unknown; context: NavContext }>((resolve, reject) => {
     let last = '';
-    actor.subscribe((snapshot) => {
-      const state = stateName(snapshot.value);
-      if (state !== last) {
-        last = state;
-        const t = Math.round((now() - started) * 1000) / 1000;
-        trace.push({ t, state });
-        const hop = /^hop(\d+)\./.exec(state);
-        if (hop) {
-          const index = Number(hop[1]) - 1;
-          if (hopStarts[index] === undefined) {
-            hopStarts[index] = t;
+    actor.subscribe({
+      error: (err) =>
+        reject(
+          new GatewalkError(
+            'walk_failed',
+            `profile "${profile.name}": the walk stopped on an internal error: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        ),
+      next: (snapshot) => {
+        const state = stateName(snapshot.value);
+        if (state !== last) {
+          last = state;
+          const t = Math.round((now() - started) * 1000) / 1000;
+          trace.push({ t, state });
+          const hop = /^hop(\d+)\./.exec(state);
+          if (hop) {
+            const index = Number(hop[1]) - 1;
+            hopStarts[index] ??= t;
+            const waitingFor = waitNodes.get(state);
             options.onProgress?.({
               hop: index + 1,
               hops: program.hops.length,
               name: program.hops[index]?.name ?? '',
+              ...(waitingFor ? { waitingFor: [...waitingFor] } : {}),
             });
           }
         }
-      }
-      if (snapshot.status === 'done')
-        resolve({ value: snapshot.value, context: snapshot.context as NavContext });
+        if (snapshot.status === 'done')
+          resolve({ value: snapshot.value, context: snapshot.context as NavContext });
+      },
     });
   });
   actor.start();

@@ -49,6 +49,9 @@ export function* stepFields(steps: RawStep[], src: ProfileSource, path: Path): G
       const s = step.select;
       yield { kind: 'regex', value: s.line, src, path: [...at, 'select', 'line'] };
       yield { kind: 'regex', value: s.item, src, path: [...at, 'select', 'item'] };
+      if (s.page_end !== undefined) {
+        yield { kind: 'regex', value: s.page_end, src, path: [...at, 'select', 'page_end'] };
+      }
       yield {
         kind: 'text',
         value: s.send,

@@ -24,6 +24,9 @@ import type {
   Step,
 } from './types.js';
 
+/** The last line of a drawn menu page, when the profile does not say: a prompt or a pager. */
+export const DEFAULT_PAGE_END = String.raw`(?:[:>$#?%\]]|--More--|\(END\))\s*$`;
+
 /** `~` expands; a relative path resolves against the profile file's folder. */
 export function resolveFilePath(path: string, dir: string): string {
   const expanded = path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
@@ -182,6 +185,7 @@ export function resolveProfile(
             ? { kind: 'send_text', text: text(next.send_text) }
             : { kind: 'send_keys', keys: next.send_keys },
         maxPages: s.max_pages ?? 10,
+        pageEnd: s.page_end === undefined ? DEFAULT_PAGE_END : regex(s.page_end),
         timeoutMs: wait(s.timeout),
         source,
       };

@@ -42,6 +42,7 @@ export type RawStep =
         send: string;
         next_page?: { send_text: string } | { send_keys: string[] };
         max_pages?: number;
+        page_end?: string;
         timeout?: RawDuration;
       };
     };
@@ -140,6 +141,8 @@ export type Step =
       send: string;
       nextPage: { kind: 'send_text'; text: string } | { kind: 'send_keys'; keys: string[] } | null;
       maxPages: number;
+      /** Regex for the last line of a fully drawn page. */
+      pageEnd: string;
       timeoutMs: number;
       source: SourceRef;
     };

@@ -6,7 +6,7 @@ import type { ConnectConfig, KeyboardInteractiveCallback, Prompt } from 'ssh2';
 import { GatewalkError, isGatewalkError } from '../errors.js';
 import { resolveSecret, type SecretContext } from '../profiles/secrets.js';
 import type { HostKeyPolicy, ResolvedProfile } from '../profiles/types.js';
-import { checkHostKey } from './host-keys.js';
+import { checkHostKey, preferredHostKeyAlgorithms } from './host-keys.js';
 import { resolveHostAlias } from './ssh-config.js';
 
 const { Client } = ssh2;
@@ -80,19 +80,24 @@ async function endpointOf(
       throw new GatewalkError('auth_failed', `${prompt.trim()}: ${h.action.message}`);
     },
   };
-  const aliasJumps: Endpoint[] = (c.via ? [] : (alias?.proxyJump ?? [])).map((j) => ({
-    host: j.host,
-    port: j.port ?? 22,
-    user: j.user ?? userInfo().username,
-    hostKey: { kind: 'default' },
-    password: null,
-    privateKey,
-    passphrase: null,
-    agent: true,
-    timeoutMs: endpoint.timeoutMs,
-    keepaliveMs: null,
-    answer: async () => null,
-  }));
+  const aliasJumps = (c.via ? [] : (alias?.proxyJump ?? [])).map((j): Endpoint => {
+    // A jump host may be an alias itself, with its own HostName, Port, User and IdentityFile.
+    const own = resolveHostAlias(j.host, deps.sshConfigFile);
+    const ownKey = own?.identityFiles.find((f) => existsSync(f));
+    return {
+      host: own?.hostName ?? j.host,
+      port: j.port ?? own?.port ?? 22,
+      user: j.user ?? own?.user ?? userInfo().username,
+      hostKey: { kind: 'default' },
+      password: null,
+      privateKey: ownKey ? readFileSync(ownKey) : privateKey,
+      passphrase: null,
+      agent: true,
+      timeoutMs: endpoint.timeoutMs,
+      keepaliveMs: null,
+      answer: async () => null,
+    };
+  });
   return { endpoint, aliasJumps };
 }
 
@@ -153,13 +158,28 @@ function connectEndpoint(e: Endpoint, deps: ConnectDeps, sock?: Duplex): Promise
       (_name, _instructions, _lang, prompts: Prompt[], finish: KeyboardInteractiveCallback) => {
         Promise.all(
           prompts.map(async (p) => {
-            if (/pass(word|phrase)?/i.test(p.prompt) && e.password !== null) return e.password;
-            return (await e.answer(p.prompt)) ?? '';
+            // The profile's handlers first (an OTP, a Duo passcode), then the password, but
+            // only for a prompt that asks for exactly that.
+            const answer = await e.answer(p.prompt);
+            if (answer !== null) return answer;
+            const asksPassword = /^\s*(\S+'s )?password( for \S+)?:?\s*$/i.test(p.prompt);
+            return asksPassword && e.password !== null ? e.password : '';
           }),
         ).then(finish, fail);
       },
     );
+    const check = {
+      host: e.host,
+      port: e.port,
+      policy: e.hostKey,
+      ...(deps.knownHostsFile ? { defaultKnownHosts: deps.knownHostsFile } : {}),
+    };
+    const preferred = preferredHostKeyAlgorithms(check);
     const config: ConnectConfig = {
+      // ssh2 takes { prepend } for algorithm lists; its types only know plain arrays.
+      ...(preferred.length > 0
+        ? { algorithms: { serverHostKey: { prepend: preferred } as never } }
+        : {}),
       host: e.host,
       port: e.port,
       username: e.user,
@@ -167,15 +187,7 @@ function connectEndpoint(e: Endpoint, deps: ConnectDeps, sock?: Duplex): Promise
       tryKeyboard: true,
       hostVerifier: (key: Buffer) => {
         try {
-          checkHostKey(
-            {
-              host: e.host,
-              port: e.port,
-              policy: e.hostKey,
-              ...(deps.knownHostsFile ? { defaultKnownHosts: deps.knownHostsFile } : {}),
-            },
-            key,
-          );
+          checkHostKey(check, key);
           return true;
         } catch (err) {
           hostKeyError = err;
@@ -203,9 +215,25 @@ function connectEndpoint(e: Endpoint, deps: ConnectDeps, sock?: Duplex): Promise
   });
 }
 
-function forward(client: SshClient, host: string, port: number): Promise<Duplex> {
+function forward(
+  client: SshClient,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<Duplex> {
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new GatewalkError(
+            'connect_timeout',
+            `jump to ${host}:${port}: no answer within ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
     client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+      clearTimeout(timer);
       if (err)
         reject(
           new GatewalkError('connect_failed', `jump to ${host}:${port} refused: ${err.message}`),
@@ -243,14 +271,14 @@ export async function connectProfile(
         profile.name,
       ]);
       jumps.push(...outer.jumps, outer.client);
-      sock = await forward(outer.client, endpoint.host, endpoint.port);
+      sock = await forward(outer.client, endpoint.host, endpoint.port, endpoint.timeoutMs);
     }
     for (const jump of aliasJumps) {
       const client = await connectEndpoint(jump, deps, sock);
       jumps.push(client);
       sock = undefined;
       const next = aliasJumps[aliasJumps.indexOf(jump) + 1] ?? endpoint;
-      sock = await forward(client, next.host, next.port);
+      sock = await forward(client, next.host, next.port, endpoint.timeoutMs);
     }
     const client = await connectEndpoint(endpoint, deps, sock);
     return {

@@ -66,8 +66,33 @@ function hostFieldMatches(field: string, name: string): boolean {
   return matched;
 }
 
+/** How known_hosts names a host: lowercased, with the port when it is not 22 (as OpenSSH does). */
 export function knownHostsName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const h = host.toLowerCase();
+  return port === 22 ? h : `[${h}]:${port}`;
+}
+
+/**
+ * The host-key algorithms to ask the server for first: those of the keys already recorded for
+ * this host, so a host known by its ECDSA key is not asked for its Ed25519 one (which would then
+ * look like a changed key).
+ */
+export function preferredHostKeyAlgorithms(check: HostKeyCheck): string[] {
+  if (check.policy.kind === 'fingerprint') return [];
+  const file =
+    check.policy.kind === 'default'
+      ? (check.defaultKnownHosts ?? join(homedir(), '.ssh', 'known_hosts'))
+      : check.policy.path;
+  if (!existsSync(file)) return [];
+  const name = knownHostsName(check.host, check.port);
+  const types = parseKnownHosts(readFileSync(file, 'utf8'))
+    .filter((e) => e.marker === null && e.hosts.split(/\s/).some((h) => hostFieldMatches(h, name)))
+    .map((e) => e.keyType);
+  return [
+    ...new Set(
+      types.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t])),
+    ),
+  ];
 }
 
 export interface HostKeyCheck {
@@ -120,7 +145,10 @@ export function checkHostKey(check: HostKeyCheck, blob: Buffer): void {
   }
   if (policy.kind === 'accept_new') {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    appendFileSync(file, `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, {
+    // Never glue the new entry onto a last line that has no newline.
+    const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const sep = existing !== '' && !existing.endsWith('\n') ? '\n' : '';
+    appendFileSync(file, `${sep}${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, {
       mode: 0o600,
     });
     return;

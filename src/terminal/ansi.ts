@@ -1,28 +1,66 @@
-// CSI, OSC and two-byte escape sequences. Stripped of them and of carriage returns, what is left
-// is the text a person reads: what profile regexes are matched against.
-const ESCAPE_SEQUENCE = String.raw`\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]`;
-const ANSI = new RegExp(`${ESCAPE_SEQUENCE}|\r`, 'g');
-const COMPLETE_ESCAPE = new RegExp(`^(?:${ESCAPE_SEQUENCE})`);
+// Removes terminal control sequences from output, leaving the text a person reads: what profile
+// regexes are matched against. A small state machine (after ECMA-48 and what xterm accepts), so
+// a sequence cut in two by the network is stripped across chunks and no text is held back.
 
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
+const enum State {
+  Text,
+  Escape,
+  /** ESC followed by intermediates ( ) * + - . / # % and the like: one final byte ends it. */
+  EscapeIntermediate,
+  Csi,
+  /** OSC, DCS, SOS, PM, APC: a string ended by BEL or ST (ESC \). */
+  String,
+  StringEscape,
 }
 
-/**
- * Strips escape sequences from a stream chunk by chunk: an escape sequence cut in two by the
- * network is held back until its end arrives, so stripping stays right and linear.
- */
-export class AnsiStripper {
-  private carry = '';
+// Strings longer than this are not real control strings: give up and read text again.
+const MAX_STRING = 4096;
 
-  push(text: string): string {
-    const all = this.carry + text;
-    const esc = all.lastIndexOf('\x1b');
-    if (esc < 0 || COMPLETE_ESCAPE.test(all.slice(esc))) {
-      this.carry = '';
-      return stripAnsi(all);
+export class AnsiStripper {
+  private state = State.Text;
+  private stringLength = 0;
+
+  push(chunk: string): string {
+    let out = '';
+    for (const ch of chunk) {
+      const code = ch.charCodeAt(0);
+      switch (this.state) {
+        case State.Text:
+          if (ch === '\x1b') this.state = State.Escape;
+          else if (code === 0x9b) this.state = State.Csi;
+          // Carriage returns, bells, NULs and shift-in/out are not text a prompt is made of.
+          else if (ch !== '\r' && ch !== '\x07' && ch !== '\0' && ch !== '\x0e' && ch !== '\x0f')
+            out += ch;
+          break;
+        case State.Escape:
+          if (ch === '[') this.state = State.Csi;
+          else if (ch === ']' || ch === 'P' || ch === 'X' || ch === '^' || ch === '_') {
+            this.state = State.String;
+            this.stringLength = 0;
+          } else if (code >= 0x20 && code <= 0x2f) this.state = State.EscapeIntermediate;
+          else this.state = State.Text; // a two-byte sequence: ESC 7, ESC =, ESC M ...
+          break;
+        case State.EscapeIntermediate:
+          if (code >= 0x30 && code <= 0x7e) this.state = State.Text;
+          break;
+        case State.Csi:
+          if (code >= 0x40 && code <= 0x7e) this.state = State.Text;
+          else if (code < 0x20 || code > 0x7e) this.state = State.Text; // malformed: drop it
+          break;
+        case State.String:
+          if (ch === '\x07') this.state = State.Text;
+          else if (ch === '\x1b') this.state = State.StringEscape;
+          else if (++this.stringLength > MAX_STRING) this.state = State.Text;
+          break;
+        case State.StringEscape:
+          this.state = ch === '\\' ? State.Text : State.String;
+          break;
+      }
     }
-    this.carry = all.slice(esc);
-    return stripAnsi(all.slice(0, esc));
+    return out;
   }
+}
+
+export function stripAnsi(text: string): string {
+  return new AnsiStripper().push(text);
 }

@@ -4,6 +4,7 @@ import { AnsiStripper } from './ansi.js';
 import { Screen } from './screen.js';
 
 export const RAW_LOG_BYTES = 1024 * 1024;
+const BACKLOG_CHARS = 256 * 1024;
 
 /**
  * The session's PTY: every byte goes to the screen (a headless terminal) and, decoded and
@@ -46,7 +47,7 @@ export class Pty extends EventEmitter<{ text: [string]; raw: [Buffer]; close: []
     this.emit('raw', chunk);
     const text = this.stripper.push(this.decoder.decode(chunk, { stream: true }));
     if (text === '') return;
-    if (this.listenerCount('text') === 0) this.backlog += text;
+    if (this.listenerCount('text') === 0) this.keep(text);
     else this.emit('text', text);
   }
 
@@ -63,6 +64,19 @@ export class Pty extends EventEmitter<{ text: [string]; raw: [Buffer]; close: []
     }
     this.on('text', listener);
     return () => this.off('text', listener);
+  }
+
+  /** Keeps text for the next listener; only the end matters for matching, so it is bounded. */
+  private keep(text: string): void {
+    this.backlog = (this.backlog + text).slice(-BACKLOG_CHARS);
+  }
+
+  /**
+   * Gives text back to be read first by the next listener: the rest of a chunk after a match
+   * belongs to the next wait.
+   */
+  unread(text: string): void {
+    this.backlog = (text + this.backlog).slice(-BACKLOG_CHARS);
   }
 
   /** The raw bytes received (escape sequences and all), at most the last RAW_LOG_BYTES. */

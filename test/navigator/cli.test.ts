@@ -39,14 +39,14 @@ describe('gatewalk run, graph and open', () => {
     );
     expect(code).toBe(0);
     expect(t.out.join('')).toBe('3\n');
-    expect(t.err).toEqual([
-      'gatewalk: [1/3] menu',
-      'gatewalk: [2/3] master',
-      'gatewalk: [3/3] pod',
-      expect.stringMatching(
-        /^gatewalk: orders-pod open in \d+ ms \(menu \d+ ms, master \d+ ms, pod \d+ ms\)$/,
-      ),
-    ]);
+    expect(t.err[0]).toBe('gatewalk: [1/3] menu: waiting for /Target IP: $/');
+    expect(t.err).toContain(
+      'gatewalk: [3/3] pod: waiting for /Connected to pod / or /Error from server \\(NotFound\\)/ or /unable to upgrade connection/',
+    );
+    expect(t.err.at(-2)).toBe('gatewalk: [3/3] pod: waiting for /\\[pod:[^\\]]+\\]\\$ $/');
+    expect(t.err.at(-1)).toMatch(
+      /^gatewalk: orders-pod open in \d+ ms \(menu \d+ ms, master \d+ ms, pod \d+ ms\)$/,
+    );
     const quiet = io();
     await runRunCommand(
       [

@@ -94,6 +94,12 @@ describe('host keys', () => {
     await withSession(p.profile, { lookup: p.lookup }, async () => {});
     writeFileSync(file, `[127.0.0.1]:${lab.port} ${otherKey()}\n`);
     expect((await refused(p)).code).toBe('host_key_mismatch');
+    // A file whose last line has no newline gets one before the new entry.
+    writeFileSync(file, '# hand-edited, no newline at the end');
+    await withSession(p.profile, { lookup: p.lookup }, async () => {});
+    expect(readFileSync(file, 'utf8')).toBe(
+      `# hand-edited, no newline at the end\n[127.0.0.1]:${lab.port} ${hostPub}\n`,
+    );
   });
 });
 
