@@ -10,6 +10,8 @@ export default function checkPrerequisites(): void {
     ['busybox', 'busybox'],
     ['ssh', 'openssh-client'],
     ['ssh-keygen', 'openssh-client'],
+    ['ssh-agent', 'openssh-client'],
+    ['ssh-add', 'openssh-client'],
   ];
   const missing = programs.filter(([program]) => {
     try {

@@ -22,3 +22,12 @@ describe('escape sequence stripping', () => {
     expect(s.push(`\x1b]${'x'.repeat(5000)}`)).toBe('x'.repeat(5000 - 4097));
   });
 });
+
+describe('redaction', () => {
+  it('hides secret values, also when they wrap across screen rows', async () => {
+    const { redact } = await import('../src/navigator/walk.js');
+    expect(redact('Password: hunter2\nok', ['hunter2'])).toBe('Password: ******\nok');
+    expect(redact('token: abcd\nefgh end', ['abcdefgh'])).toBe('token: ****** end');
+    expect(redact('a.b*c', ['a.b*c'])).toBe('******');
+  });
+});

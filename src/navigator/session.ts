@@ -13,6 +13,8 @@ export interface OpenOptions extends WalkOptions {
   secrets?: SecretContext;
   knownHostsFile?: string;
   sshConfigFile?: string;
+  /** The ssh-agent socket for `agent: true` profiles (default: SSH_AUTH_SOCK). */
+  agentSocket?: string;
 }
 
 /** A walked path: one SSH connection, one PTY, standing at the last hop's prompt. */
@@ -62,6 +64,7 @@ export async function openSession(
     ...(options.secrets ? { secrets: options.secrets } : {}),
     ...(options.knownHostsFile ? { knownHostsFile: options.knownHostsFile } : {}),
     ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
+    ...(options.agentSocket ? { agentSocket: options.agentSocket } : {}),
   });
   let pty: Pty | undefined;
   try {

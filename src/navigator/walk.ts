@@ -70,7 +70,12 @@ function stateName(value: unknown): string {
 /** Replaces every secret value in text, so screens in errors never show one. */
 export function redact(text: string, secrets: string[]): string {
   let out = text;
-  for (const s of secrets) if (s.length >= 3) out = out.split(s).join('******');
+  for (const s of secrets) {
+    // Shorter values cannot be told from ordinary text. A value may wrap across screen rows.
+    if (s.length < 3) continue;
+    const wrapped = [...s].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\n?');
+    out = out.replace(new RegExp(wrapped, 'g'), '******');
+  }
   return out;
 }
 

@@ -20,6 +20,8 @@ export interface ConnectDeps {
   sshConfigFile?: string;
   /** ~/.ssh/known_hosts by default. */
   knownHostsFile?: string;
+  /** The ssh-agent socket for `agent: true` (default: SSH_AUTH_SOCK). */
+  agentSocket?: string;
 }
 
 /** An SSH connection, with the jump connections it goes through (outermost first). */
@@ -175,6 +177,7 @@ function connectEndpoint(e: Endpoint, deps: ConnectDeps, sock?: Duplex): Promise
       ...(deps.knownHostsFile ? { defaultKnownHosts: deps.knownHostsFile } : {}),
     };
     const preferred = preferredHostKeyAlgorithms(check);
+    const agentSocket = deps.agentSocket ?? process.env.SSH_AUTH_SOCK;
     const config: ConnectConfig = {
       // ssh2 takes { prepend } for algorithm lists; its types only know plain arrays.
       ...(preferred.length > 0
@@ -198,7 +201,7 @@ function connectEndpoint(e: Endpoint, deps: ConnectDeps, sock?: Duplex): Promise
       ...(e.password !== null ? { password: e.password } : {}),
       ...(e.privateKey ? { privateKey: e.privateKey } : {}),
       ...(e.passphrase !== null ? { passphrase: e.passphrase } : {}),
-      ...(e.agent && process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
+      ...(e.agent && agentSocket ? { agent: agentSocket } : {}),
       ...(e.keepaliveMs ? { keepaliveInterval: e.keepaliveMs } : {}),
     };
     try {

@@ -1,9 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFreezableProxy } from '../../lab/proxy.js';
 import { LAB_CLIENT_KEY, LAB_HOST_KEY, startLab, type Lab } from '../../lab/server.js';
 import { openSession } from '../../src/navigator/session.js';
 import { GatewalkError } from '../../src/errors.js';
@@ -227,6 +236,57 @@ describe('logins and connections', () => {
       );
     } finally {
       await jump.close();
+    }
+  });
+
+  it('logs in with a key from ssh-agent', async () => {
+    const socket = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 10));
+      const key = join(dir, 'agent_key');
+      copyFileSync(LAB_CLIENT_KEY, key);
+      chmodSync(key, 0o600);
+      execFileSync('ssh-add', [key], {
+        env: { ...process.env, SSH_AUTH_SOCK: socket },
+        stdio: 'ignore',
+      });
+      const registry = profilesFrom(
+        `  agent:\n    connect: { host: 127.0.0.1, port: ${lab.port}, user: ops, agent: true, host_key: { fingerprint: '${lab.fingerprint}' } }\n    timeout: 3s\n    hops: [{ name: menu, prompt: 'Target IP: $' }]\n`,
+      );
+      const since = logs.length;
+      await withSession(
+        registry.resolve('agent'),
+        { lookup: (n) => registry.resolveVia(n), agentSocket: socket },
+        async (s) => {
+          expect(s.walk.hops).toHaveLength(1);
+        },
+      );
+      expect(logs.slice(since)).toContain('auth attempt: publickey as ops');
+    } finally {
+      agent.kill();
+    }
+  });
+
+  it('gives up on a gateway that never answers the handshake', async () => {
+    const proxy = await startFreezableProxy(lab.port);
+    proxy.freeze();
+    try {
+      const registry = profilesFrom(
+        `  frozen:\n    connect: { host: 127.0.0.1, port: ${proxy.port}, user: ops, password: { env: PW }, host_key: { fingerprint: '${lab.fingerprint}' }, timeout: 300ms }\n    hops: [{ name: menu, prompt: x }]\n`,
+      );
+      const t0 = Date.now();
+      const err = await openSession(registry.resolve('frozen'), {
+        lookup: (n) => registry.resolveVia(n),
+        secrets: { env: { PW: 'lab' } },
+      }).catch((e: unknown) => e);
+      expect((err as GatewalkError).code).toBe('connect_timeout');
+      expect((err as GatewalkError).message).toBe(
+        `ssh ops@127.0.0.1:${proxy.port}: no answer within 300 ms (connect.timeout)`,
+      );
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      await proxy.close();
     }
   });
 
