@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import { GatewalkError } from '../errors.js';
+import { earliestMatch } from '../navigator/matcher.js';
+import type { NavSession } from '../navigator/session.js';
+import { redact } from '../navigator/walk.js';
+import { resolveSecret, type SecretContext } from '../profiles/secrets.js';
+import type { Handler, Hop } from '../profiles/types.js';
+import { frameCommand, PREPARE_SHELL, type Frame } from './framing.js';
+import { CommandOutput } from './output.js';
+
+export type CommandStatus = 'done' | 'running' | 'awaiting_input';
+
+export interface CommandResult {
+  command_id: string;
+  status: CommandStatus;
+  /** The exit code; null while running, and for `shell: none` hops (no exit codes there). */
+  exit_code: number | null;
+  output: string;
+  truncated: boolean;
+  bytes: number;
+  duration_ms: number;
+  /** The working directory after the command (posix hops). */
+  cwd?: string;
+  /** The screen, when the command waits for input. */
+  screen?: string;
+}
+
+export interface ExecuteOptions {
+  /** Return `running` after this long (default 30 s); the command goes on. */
+  timeoutMs?: number;
+  /** Characters of output a result shows at most (head and tail; default 64 KiB). */
+  maxOutput?: number;
+}
+
+export interface ExecutorOptions {
+  /** Folder for outputs that outgrow memory (0600 files). */
+  spillDir?: string;
+  /** Characters of one command's output kept in memory (default 8 Mi). */
+  memoryChars?: number;
+  secrets?: SecretContext;
+}
+
+// The last line of output when a program waits for an answer: passwords, confirmations,
+// pagers, REPLs. Checked whenever output arrives: no quiet timer decides it.
+const INPUT_PROMPTS = [
+  /(pass(word|phrase|code)|PIN)[^\n]*:\s*$/i,
+  /\[(y\/n|Y\/n|y\/N|yes\/no)\]\s*[?:]?\s*$/i,
+  /\((y|yes)\/(n|no)\)\s*[?:]?\s*$/i,
+  /--More--(\s*\(\d+%\))?\s*$/,
+  /\(END\)\s*$/,
+  /^:\s*$/,
+  /^(>>>|\.\.\.|In \[\d+\]:|irb\(\S+\)[>*]|mysql>|postgres=[#>]|\S+=>)\s*$/,
+];
+
+// Enough text kept back to find an end marker that a chunk boundary cut (it holds the cwd).
+const MARKER_WINDOW = 4400;
+
+interface Running {
+  id: string;
+  frame: Frame | null;
+  prompt: string;
+  started: number;
+  phase: 'start' | 'body' | 'done';
+  pending: string;
+  handlerWindow: string;
+  output: CommandOutput;
+  exitCode: number | null;
+  cwd?: string;
+  waitingForInput: boolean;
+  /** Ctrl-C was sent: the shell drops the rest of the line, so the prompt ends the command. */
+  interrupted: boolean;
+  changed: Set<() => void>;
+  stop: () => void;
+}
+
+/**
+ * Runs commands at the last hop of a session: one at a time, each framed so its exact output and
+ * exit code come back (posix hops), or ended by the hop's prompt (`shell: none`). Long commands
+ * return `running` and go on; commands that wait for input say so; the hop's handlers answer
+ * what the profile knows (a sudo password) while a command runs.
+ */
+export class ShellExecutor {
+  private current: Running | null = null;
+  private readonly finished = new Map<string, Running>();
+  private prepared = false;
+
+  constructor(
+    private readonly session: NavSession,
+    private readonly options: ExecutorOptions = {},
+  ) {}
+
+  private get hop(): Hop {
+    const hop = this.session.profile.hops.at(-1);
+    if (!hop?.prompt)
+      throw new GatewalkError('profile_invalid', 'the session has no hop with a prompt');
+    return hop;
+  }
+
+  /** Starts a command and waits for it up to the timeout. */
+  async execute(command: string, options: ExecuteOptions = {}): Promise<CommandResult> {
+    if (this.current) {
+      throw new GatewalkError(
+        'session_busy',
+        `command ${this.current.id} is still running: wait for it with get_command, answer it with send_text, or interrupt it`,
+      );
+    }
+    if (this.hop.shell === 'posix' && !this.prepared) {
+      this.prepared = true;
+      const prep = this.start(PREPARE_SHELL);
+      await this.waitFor(prep, 10_000);
+      if (prep.phase !== 'done')
+        throw new GatewalkError(
+          'shell_unprepared',
+          'the shell did not answer the preparation command',
+        );
+    }
+    const run = this.start(command);
+    await this.waitFor(run, options.timeoutMs ?? 30_000);
+    return this.result(run, options.maxOutput);
+  }
+
+  /** More output or the final result of a command, waiting up to `waitMs` for it to end. */
+  async get(id: string, waitMs = 0, maxOutput?: number): Promise<CommandResult> {
+    const run = this.current?.id === id ? this.current : this.finished.get(id);
+    if (!run) throw new GatewalkError('command_unknown', `no command ${id} in this session`);
+    await this.waitFor(run, waitMs);
+    return this.result(run, maxOutput);
+  }
+
+  /** Types text for a command that waits for input (Enter appended unless `enter` is false). */
+  sendInput(text: string, enter = true): void {
+    if (this.current) this.current.waitingForInput = false;
+    this.session.pty.write(enter ? `${text}\r` : text);
+  }
+
+  /**
+   * Ctrl-C, and the result once the prompt is back; Ctrl-\ when Ctrl-C was not enough. Throws
+   * when neither brings the prompt back.
+   */
+  async interrupt(graceMs = 2000): Promise<CommandResult | null> {
+    const run = this.current;
+    if (!run) return null;
+    run.interrupted = true;
+    for (const key of ['\x03', '\x1c']) {
+      this.session.pty.write(key);
+      await this.waitFor(run, graceMs);
+      if (run.phase === 'done') return this.result(run);
+    }
+    throw new GatewalkError(
+      'interrupt_failed',
+      `command ${run.id} ignored Ctrl-C and Ctrl-\\; the session stays busy`,
+    );
+  }
+
+  get busy(): string | null {
+    return this.current?.id ?? null;
+  }
+
+  private start(command: string): Running {
+    const hop = this.hop;
+    const id = `cmd_${randomBytes(6).toString('hex')}`;
+    const frame = hop.shell === 'posix' ? frameCommand(command) : null;
+    const run: Running = {
+      id,
+      frame,
+      prompt: hop.prompt ?? '',
+      started: performance.now(),
+      phase: 'start',
+      pending: '',
+      handlerWindow: '',
+      output: new CommandOutput(id, {
+        memoryChars: this.options.memoryChars ?? 8 * 1024 * 1024,
+        ...(this.options.spillDir ? { spillDir: this.options.spillDir } : {}),
+      }),
+      exitCode: null,
+      waitingForInput: false,
+      interrupted: false,
+      changed: new Set(),
+      stop: () => {},
+    };
+    const handlers = [...this.session.profile.on, ...hop.on];
+    const offText = this.session.pty.onText((text) => this.onText(run, text, handlers), {
+      fresh: true,
+    });
+    const onClose = () => this.finish(run, null);
+    this.session.pty.once('close', onClose);
+    run.stop = () => {
+      offText();
+      this.session.pty.off('close', onClose);
+    };
+    this.current = run;
+    this.session.pty.write(`${frame ? frame.line : command}\r`);
+    return run;
+  }
+
+  private onText(run: Running, text: string, handlers: Handler[]): void {
+    this.answerHandlers(run, text, handlers);
+    let pending = run.pending + text;
+    if (run.phase === 'start') {
+      // Skip the echo of what we typed: output starts after the start marker (or, without a
+      // frame, after the echoed line).
+      const marker = run.frame ? run.frame.start : '\n';
+      const at = pending.indexOf(marker);
+      if (at < 0) {
+        run.pending = pending.slice(-64 * 1024);
+        return;
+      }
+      run.phase = 'body';
+      pending = pending.slice(at + marker.length);
+    }
+    let end: RegExpExecArray | ReturnType<typeof earliestMatch> = run.frame
+      ? run.frame.end.exec(pending)
+      : null;
+    if (!end && (!run.frame || run.interrupted)) {
+      end = earliestMatch(pending, [run.prompt]);
+      if (end && run.frame) {
+        // Interrupted before the end marker: the prompt says the shell is back.
+        run.output.push(pending.slice(0, end.start));
+        this.session.pty.unread(pending.slice(end.end));
+        this.finish(run, 130);
+        return;
+      }
+    }
+    if (end) {
+      const start = 'index' in end ? end.index : end.start;
+      const stop = 'index' in end ? end.index + end[0].length : end.end;
+      run.output.push(pending.slice(0, start));
+      if ('index' in end) {
+        run.exitCode = Number(end[1]);
+        run.cwd = end[2];
+      }
+      this.session.pty.unread(pending.slice(stop));
+      this.finish(run, run.exitCode);
+      return;
+    }
+    // Keep back what could be the start of the end marker; the rest is output.
+    const keep = run.frame ? MARKER_WINDOW : 8192;
+    const cut = Math.max(0, pending.length - keep);
+    run.output.push(pending.slice(0, cut));
+    run.pending = pending.slice(cut);
+    const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
+    run.waitingForInput = lastLine.trim() !== '' && INPUT_PROMPTS.some((p) => p.test(lastLine));
+    for (const notify of run.changed) notify();
+  }
+
+  /** The hop's handlers answer while a command runs (a sudo password the agent never sees). */
+  private answerHandlers(run: Running, text: string, handlers: Handler[]): void {
+    if (handlers.length === 0) return;
+    run.handlerWindow = (run.handlerWindow + text).slice(-8192);
+    const m = earliestMatch(
+      run.handlerWindow,
+      handlers.map((h) => h.match),
+    );
+    if (!m) return;
+    run.handlerWindow = run.handlerWindow.slice(m.end);
+    const action = (handlers[m.which] as Handler).action;
+    if (action.kind === 'send_text') this.session.pty.write(`${action.text}\r`);
+    else if (action.kind === 'send_secret') {
+      void resolveSecret(action.secret, this.options.secrets).then(
+        (value) => this.session.pty.write(`${value}\r`),
+        () => this.session.pty.write('\x03'),
+      );
+    }
+  }
+
+  private finish(run: Running, exitCode: number | null): void {
+    if (run.phase === 'done') return;
+    run.phase = 'done';
+    run.exitCode = exitCode;
+    run.output.close();
+    run.stop();
+    if (this.current === run) this.current = null;
+    this.finished.set(run.id, run);
+    for (const notify of run.changed) notify();
+  }
+
+  /** Resolves when the command ends, waits for input, or `ms` passes: never later. */
+  private waitFor(run: Running, ms: number): Promise<void> {
+    if (run.phase === 'done' || run.waitingForInput || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        run.changed.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (run.phase === 'done' || run.waitingForInput) done();
+      };
+      const timer = setTimeout(done, ms);
+      run.changed.add(check);
+    });
+  }
+
+  /** Output held back while the end marker might be arriving, minus what could be the marker. */
+  private visiblePending(run: Running): string {
+    if (run.phase === 'done') return '';
+    if (!run.frame) return run.pending;
+    const marker = `\nGWE${run.frame.nonce}:`;
+    const nl = run.pending.lastIndexOf('\n');
+    const tail = nl < 0 ? '' : run.pending.slice(nl);
+    // A lone trailing newline is most likely the command's own: only "\nG..." is held back.
+    const maybeMarker = tail.length > 1 && (marker.startsWith(tail) || tail.startsWith(marker));
+    return maybeMarker ? run.pending.slice(0, nl) : run.pending;
+  }
+
+  private async result(run: Running, maxOutput = 64 * 1024): Promise<CommandResult> {
+    const { text, truncated } = run.output.view(maxOutput);
+    const output = truncated ? text : text + this.visiblePending(run);
+    const status: CommandStatus =
+      run.phase === 'done' ? 'done' : run.waitingForInput ? 'awaiting_input' : 'running';
+    return {
+      command_id: run.id,
+      status,
+      exit_code: run.phase === 'done' ? run.exitCode : null,
+      output,
+      truncated,
+      bytes: run.output.bytes,
+      duration_ms: Math.round(performance.now() - run.started),
+      ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
+      ...(status === 'awaiting_input'
+        ? { screen: redact(await this.session.pty.screen.text(), []) }
+        : {}),
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface OutputLimits {
+  /** Characters kept in memory at most; past them the start and the end are kept. */
+  memoryChars: number;
+  /** Where the full output is written once it outgrows memory (0600), if anywhere. */
+  spillDir?: string;
+}
+
+/**
+ * A command's output with bounded memory: all of it while it is small; then its first and last
+ * parts in memory and every byte in a spill file, so nothing is lost and nothing floods.
+ */
+export class CommandOutput {
+  private head = '';
+  private tail = '';
+  private all: string | null = '';
+  private fd: number | null = null;
+  spillFile: string | null = null;
+  chars = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly id: string,
+    private readonly limits: OutputLimits,
+  ) {}
+
+  push(text: string): void {
+    if (text === '') return;
+    this.chars += text.length;
+    this.bytes += Buffer.byteLength(text);
+    if (this.all !== null) {
+      this.all += text;
+      if (this.all.length <= this.limits.memoryChars) return;
+      // Outgrown: keep the ends in memory, and everything on disk.
+      const half = Math.floor(this.limits.memoryChars / 2);
+      this.head = this.all.slice(0, half);
+      this.tail = this.all.slice(-half);
+      this.spill(this.all);
+      this.all = null;
+      return;
+    }
+    this.spill(text);
+    const half = Math.floor(this.limits.memoryChars / 2);
+    this.tail = (this.tail + text).slice(-half);
+  }
+
+  private spill(text: string): void {
+    if (!this.limits.spillDir) return;
+    if (this.fd === null) {
+      mkdirSync(this.limits.spillDir, { recursive: true, mode: 0o700 });
+      this.spillFile = join(this.limits.spillDir, `${this.id}.out`);
+      this.fd = openSync(this.spillFile, 'w', 0o600);
+    }
+    writeSync(this.fd, text);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** Everything, when it is all in memory. */
+  full(): string | null {
+    return this.all;
+  }
+
+  /**
+   * What a result shows: all of it when it fits `maxChars`, else its start and end with a marker
+   * saying how much was left out and where the rest is.
+   */
+  view(maxChars: number): { text: string; truncated: boolean } {
+    const whole = this.all;
+    if (whole !== null && whole.length <= maxChars) return { text: whole, truncated: false };
+    const half = Math.floor(maxChars / 2);
+    const start = whole !== null ? whole.slice(0, half) : this.head.slice(0, half);
+    const end = whole !== null ? whole.slice(-half) : this.tail.slice(-half);
+    const omitted = this.chars - start.length - end.length;
+    const where = this.spillFile
+      ? ` The full output is in ${this.spillFile}; get_command with an offset reads any part of it.`
+      : '';
+    return {
+      text: `${start}\n[... ${omitted} characters omitted of ${this.chars} (${this.bytes} bytes).${where} ...]\n${end}`,
+      truncated: true,
+    };
+  }
+}

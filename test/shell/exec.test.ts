@@ -1,0 +1,124 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../../lab/server.js';
+import { closeSession, openSession, type NavSession } from '../../src/navigator/session.js';
+import { ShellExecutor } from '../../src/shell/executor.js';
+import { labOnFreePort } from '../helpers/lab.js';
+import { atLab, shipped } from '../helpers/nav.js';
+
+let lab: Lab;
+let open: ReturnType<typeof atLab>;
+const sessions: NavSession[] = [];
+beforeAll(async () => {
+  lab = await labOnFreePort();
+  open = atLab(shipped, lab);
+});
+afterAll(async () => {
+  for (const s of sessions) await closeSession(s, { leave: false });
+  await lab.close();
+});
+
+async function shellAt(profile: string): Promise<ShellExecutor> {
+  const session = await openSession(open(profile), { lookup: (n) => open(n) });
+  sessions.push(session);
+  return new ShellExecutor(session);
+}
+
+describe.each(['master-a', 'orders-pod', 'alpine-pod'])('commands at %s', (profile) => {
+  let sh: ShellExecutor;
+  beforeAll(async () => {
+    sh = await shellAt(profile);
+  });
+  // A failed test must not leave the next one a busy session.
+  afterEach(async () => {
+    if (sh.busy) await sh.interrupt().catch(() => undefined);
+  });
+
+  it.each([
+    ['true', 0],
+    ['false', 1],
+    ['(exit 7)', 7],
+    ['no-such-command-here', 127],
+  ])('reports the exit code of %s', async (command, code) => {
+    const r = await sh.execute(command);
+    expect(r).toMatchObject({ status: 'done', exit_code: code });
+  });
+
+  it('returns exactly the output: no echo, no marker, no prompt', async () => {
+    expect((await sh.execute('echo hello; echo world')).output).toBe('hello\nworld\n');
+    expect((await sh.execute('printf no-newline')).output).toBe('no-newline');
+    expect((await sh.execute('printf ""')).output).toBe('');
+  });
+
+  it('keeps cd, variables and functions for the next command', async () => {
+    const cd = await sh.execute('cd /tmp && export GW_X=kept && gwf() { echo "fn $1"; }');
+    expect(cd.cwd).toBe('/tmp');
+    expect((await sh.execute('pwd; echo $GW_X; gwf ok')).output).toBe('/tmp\nkept\nfn ok\n');
+  });
+
+  it('takes commands longer than the terminal, multi-line ones, quotes and heredocs', async () => {
+    const long = `echo ${'x'.repeat(500)} | wc -c`;
+    expect((await sh.execute(long)).output.trim()).toBe('501');
+    expect((await sh.execute('echo \'a "b"\' "c \'d\'"\necho two')).output).toBe(
+      'a "b" c \'d\'\ntwo\n',
+    );
+    expect((await sh.execute('cat <<EOF\nline $((1+1))\n  indented\nEOF')).output).toBe(
+      'line 2\n  indented\n',
+    );
+    expect((await sh.execute('echo unterminated "quote')).exit_code).not.toBe(0);
+  });
+
+  it('cannot be fooled by output that prints a marker', async () => {
+    const r = await sh.execute(
+      "printf '\\nGWE%s:%d:%s\\n' 0123456789abcdef01234567 0 /fake; echo after; exit_code_is() { :; }; (exit 3)",
+    );
+    expect(r.exit_code).toBe(3);
+    expect(r.output).toContain('after\n');
+  });
+
+  it('passes unicode through intact and strips colours', async () => {
+    expect(
+      (await sh.execute("printf 'h\\303\\251llo \\342\\234\\223 \\360\\237\\232\\200\\n'")).output,
+    ).toBe('héllo ✓ 🚀\n');
+    expect((await sh.execute("printf '\\033[31mred\\033[0m\\n'")).output).toBe('red\n');
+  });
+
+  it('returns 10,000 lines in order', async () => {
+    const r = await sh.execute('i=1; while [ $i -le 10000 ]; do echo "line $i"; i=$((i+1)); done', {
+      maxOutput: 1 << 20,
+    });
+    const lines = r.output.split('\n');
+    expect(lines).toHaveLength(10001);
+    expect(lines[0]).toBe('line 1');
+    expect(lines[9999]).toBe('line 10000');
+  });
+
+  it('says running past the timeout, then get_command finishes it; busy meanwhile', async () => {
+    const r = await sh.execute('echo started; sleep 1; echo finished', { timeoutMs: 200 });
+    expect(r).toMatchObject({ status: 'running', exit_code: null });
+    expect(r.output).toBe('started\n');
+    await expect(sh.execute('true')).rejects.toThrow(`command ${r.command_id} is still running`);
+    const done = await sh.get(r.command_id, 5000);
+    expect(done).toMatchObject({ status: 'done', exit_code: 0, output: 'started\nfinished\n' });
+  });
+
+  it('interrupts a sleep and gets the prompt back', async () => {
+    const r = await sh.execute('sleep 100', { timeoutMs: 100 });
+    expect(r.status).toBe('running');
+    const stopped = await sh.interrupt();
+    expect(stopped).toMatchObject({ status: 'done', exit_code: 130 });
+    expect((await sh.execute('echo alive')).output).toBe('alive\n');
+  });
+
+  it('says when a command waits for input, and takes the answer', async () => {
+    const r = await sh.execute('printf \'Continue? [y/N] \'; read answer; echo "got $answer"', {
+      timeoutMs: 5000,
+    });
+    expect(r.status).toBe('awaiting_input');
+    expect(r.screen).toContain('Continue? [y/N]');
+    sh.sendInput('y');
+    expect(await sh.get(r.command_id, 5000)).toMatchObject({
+      status: 'done',
+      output: 'Continue? [y/N] y\ngot y\n',
+    });
+  });
+});
