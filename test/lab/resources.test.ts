@@ -152,7 +152,7 @@ describe('lab resources', () => {
     const menuOnly = await connect(lab);
     await menuOnly.expect('Target IP: ');
     // bash + kubectl wrapper + pod bash + sleep under a; bash + sleep under b.
-    expect(processesOf(lab).length).toBeGreaterThanOrEqual(6);
+    await eventually(() => processesOf(lab).length >= 6, "both sessions' processes started");
     expect(readdirSync(lab.scratchRoot)).toHaveLength(2);
 
     await lab.close();
