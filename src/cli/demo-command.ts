@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startLab } from '../../lab/server.js';
-import { closeSession, openSession, runAtPrompt, switchTarget } from '../navigator/session.js';
+import { closeSession, openSession, switchTarget } from '../navigator/session.js';
+import { ShellExecutor } from '../shell/executor.js';
 import { loadProfiles } from '../profiles/registry.js';
 import { packagePath } from '../paths.js';
 import type { CliIo } from './io.js';
@@ -40,9 +41,9 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<void> {
     for (const line of (await session.pty.screen.text()).split('\n')) io.out(`  | ${line}`);
     const command = 'grep -n ERROR var/log/app/app.log';
     io.out(`\n$ ${command}`);
-    io.write(
-      ((await runAtPrompt(session, command, 10_000)) ?? '(no prompt)\n').replace(/^(?=.)/gm, '  '),
-    );
+    const result = await new ShellExecutor(session).execute(command, { timeoutMs: 10_000 });
+    io.write(result.output.replace(/^(?=.)/gm, '  '));
+    io.out(`  (exit code ${result.exit_code}, ${result.duration_ms} ms)`);
     io.out('\n$ move to payments-api-pod (same connection: exit the pod, exec into the other)');
     const t0 = performance.now();
     session = await switchTarget(session, at('payments-api-pod'));

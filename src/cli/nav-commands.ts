@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { GatewalkError } from '../errors.js';
 import { mermaidGraph } from '../navigator/graph.js';
 import { compileProgram } from '../navigator/program.js';
-import { closeSession, openSession, runAtPrompt, type NavSession } from '../navigator/session.js';
+import { closeSession, openSession, type NavSession } from '../navigator/session.js';
+import { ShellExecutor } from '../shell/executor.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import { formatDiagnostic } from '../profiles/diagnostics.js';
 import { profileDirs } from '../profiles/dirs.js';
@@ -20,10 +21,9 @@ if you had logged in by hand. Ctrl-] detaches (the session is closed); resizes f
 
 export const RUN_USAGE = `Usage: gatewalk run <profile> [-p key=value]... [--timeout S] [--quiet] -- <command>
 
-Walks the profile's hops, runs one command at the last prompt, prints its output and exits
-when the prompt comes back (status 0), or with 124 when it does not within --timeout (30 s).
-Exit codes of the remote command come with gatewalk's command execution (not yet: the
-status says the command finished, not how).`;
+Walks the profile's hops, runs one command at the last prompt, prints exactly its output and
+exits with its exit code (shell: posix hops; 0 on prompt-only hops), or with 124 when it does
+not end within --timeout (30 s) or waits for input.`;
 
 function parseNavArgs(args: string[]) {
   const dash = args.indexOf('--');
@@ -154,26 +154,31 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
   const timeoutMs = Number(o.values.timeout ?? 30) * 1000;
   const registry = registryFor(io, o.values.profiles);
   const profile = registry.resolve(o.profile, o.params);
-  const prompt = profile.hops.at(-1)?.prompt;
-  if (!prompt)
-    throw new GatewalkError('profile_invalid', `profile "${profile.name}" has no final prompt`);
   const session = await openSession(profile, {
     lookup: (n) => registry.resolveVia(n),
     onProgress: progress(io, o.values.quiet),
   });
   opened(io, session, o.values.quiet);
-  let timedOut = false;
+  let finished = true;
   try {
-    const output = await runAtPrompt(session, o.command, timeoutMs);
-    if (output === null) {
-      io.err(`gatewalk: no prompt within ${timeoutMs / 1000} s after the command`);
-      timedOut = true;
+    const result = await new ShellExecutor(session).execute(o.command, {
+      timeoutMs,
+      maxOutput: Number.MAX_SAFE_INTEGER,
+    });
+    io.write(result.output);
+    if (result.status !== 'done') {
+      finished = false;
+      const why =
+        result.status === 'awaiting_input'
+          ? 'the command waits for input'
+          : `no end within ${timeoutMs / 1000} s`;
+      io.err(`gatewalk: ${why}; giving up`);
       return 124;
     }
-    io.write(output);
-    return 0;
+    // posix hops report the command's own exit code; prompt-only hops have none.
+    return result.exit_code ?? 0;
   } finally {
     // A command still running would swallow the exits: just disconnect then.
-    await closeSession(session, { leave: !timedOut });
+    await closeSession(session, { leave: finished });
   }
 }

@@ -65,7 +65,25 @@ describe('gatewalk run, graph and open', () => {
     expect(quiet.out.join('')).toMatch(/^user=\S+ home=home\n$/);
   });
 
-  it('run gives up with 124 when the prompt does not come back', async () => {
+  it("run exits with the remote command's exit code", async () => {
+    const t = io();
+    expect(
+      await runRunCommand(
+        [
+          'alpine-pod',
+          '-q',
+          '-p',
+          `lab_port=${lab.port}`,
+          '--',
+          'echo out; exit_with() { return $1; }; exit_with 3',
+        ],
+        t.io,
+      ),
+    ).toBe(3);
+    expect(t.out.join('')).toBe('out\n');
+  });
+
+  it('run gives up with 124 when the command does not end', async () => {
     const t = io();
     expect(
       await runRunCommand(
@@ -73,7 +91,7 @@ describe('gatewalk run, graph and open', () => {
         t.io,
       ),
     ).toBe(124);
-    expect(t.err).toEqual(['gatewalk: no prompt within 0.3 s after the command']);
+    expect(t.err).toEqual(['gatewalk: no end within 0.3 s; giving up']);
   });
 
   it('demo walks orders-pod, runs a command, moves to the payments pod and closes', async () => {
