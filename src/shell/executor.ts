@@ -194,7 +194,8 @@ export class ShellExecutor {
   }
 
   private onText(run: Running, text: string, handlers: Handler[]): void {
-    this.answerHandlers(run, text, handlers);
+    // A prompt the profile answers is not one the caller has to.
+    const answered = this.answerHandlers(run, text, handlers);
     let pending = run.pending + text;
     if (run.phase === 'start') {
       // Skip the echo of what we typed: output starts after the start marker (or, without a
@@ -239,19 +240,20 @@ export class ShellExecutor {
     run.output.push(pending.slice(0, cut));
     run.pending = pending.slice(cut);
     const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
-    run.waitingForInput = lastLine.trim() !== '' && INPUT_PROMPTS.some((p) => p.test(lastLine));
+    run.waitingForInput =
+      !answered && lastLine.trim() !== '' && INPUT_PROMPTS.some((p) => p.test(lastLine));
     for (const notify of run.changed) notify();
   }
 
   /** The hop's handlers answer while a command runs (a sudo password the agent never sees). */
-  private answerHandlers(run: Running, text: string, handlers: Handler[]): void {
-    if (handlers.length === 0) return;
+  private answerHandlers(run: Running, text: string, handlers: Handler[]): boolean {
+    if (handlers.length === 0) return false;
     run.handlerWindow = (run.handlerWindow + text).slice(-8192);
     const m = earliestMatch(
       run.handlerWindow,
       handlers.map((h) => h.match),
     );
-    if (!m) return;
+    if (!m) return false;
     run.handlerWindow = run.handlerWindow.slice(m.end);
     const action = (handlers[m.which] as Handler).action;
     if (action.kind === 'send_text') this.session.pty.write(`${action.text}\r`);
@@ -261,6 +263,7 @@ export class ShellExecutor {
         () => this.session.pty.write('\x03'),
       );
     }
+    return true;
   }
 
   private finish(run: Running, exitCode: number | null): void {
