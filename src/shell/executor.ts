@@ -83,6 +83,8 @@ export class ShellExecutor {
   private current: Running | null = null;
   private readonly finished = new Map<string, Running>();
   private prepared = false;
+  /** A command ran since the walk: its prompt is to come before the next command. */
+  private afterCommand = false;
 
   constructor(
     private readonly session: NavSession,
@@ -106,7 +108,7 @@ export class ShellExecutor {
     }
     if (this.hop.shell === 'posix' && !this.prepared) {
       this.prepared = true;
-      const prep = this.start(PREPARE_SHELL);
+      const prep = await this.start(PREPARE_SHELL);
       await this.waitFor(prep, 10_000);
       if (prep.phase !== 'done')
         throw new GatewalkError(
@@ -114,7 +116,7 @@ export class ShellExecutor {
           'the shell did not answer the preparation command',
         );
     }
-    const run = this.start(command);
+    const run = await this.start(command);
     await this.waitFor(run, options.timeoutMs ?? 30_000);
     return this.result(run, options.maxOutput);
   }
@@ -125,6 +127,47 @@ export class ShellExecutor {
     if (!run) throw new GatewalkError('command_unknown', `no command ${id} in this session`);
     await this.waitFor(run, waitMs);
     return this.result(run, maxOutput);
+  }
+
+  /**
+   * Resolves once the running command's output contains `text` (event-driven), or rejects after
+   * `timeoutMs` or when the command ends first.
+   */
+  waitForOutput(id: string, text: string, timeoutMs: number): Promise<void> {
+    const run = this.current?.id === id ? this.current : undefined;
+    if (!run)
+      return Promise.reject(new GatewalkError('command_unknown', `command ${id} is not running`));
+    const seen = () => (run.output.full() ?? '').includes(text) || run.pending.includes(text);
+    if (seen()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        run.changed.delete(check);
+        if (err) reject(err);
+        else resolve();
+      };
+      const check = () => {
+        if (seen()) done();
+        else if (run.phase === 'done')
+          done(new GatewalkError('command_ended', `command ${id} ended before printing ${text}`));
+      };
+      const timer = setTimeout(
+        () =>
+          done(
+            new GatewalkError(
+              'command_timeout',
+              `command ${id} did not print ${text} within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      run.changed.add(check);
+    });
+  }
+
+  /** Writes raw bytes to the terminal for the running command (data for its standard input). */
+  writeRaw(data: string): void {
+    this.session.pty.write(data);
   }
 
   /** Types text for a command that waits for input (Enter appended unless `enter` is false). */
@@ -152,11 +195,49 @@ export class ShellExecutor {
     );
   }
 
+  /**
+   * Before typing a command, waits (event-driven, at most 5 s) for the prompt the previous one
+   * left, and for the terminal to have answered what the shell asked with it: busybox ash asks
+   * for the cursor position at every prompt, and an answer arriving after our command line
+   * would land on the command's standard input.
+   */
+  private async atPrompt(): Promise<void> {
+    if (!this.afterCommand) return;
+    this.afterCommand = false;
+    const prompt = this.hop.prompt ?? '';
+    await new Promise<void>((resolve) => {
+      let text = '';
+      let settled = false;
+      let off: (() => void) | undefined;
+      const done = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        off?.();
+        resolve();
+      };
+      const timer = setTimeout(done, 5000);
+      // The backlog is delivered at once, before onText returns: `off` may come after `done`.
+      off = this.session.pty.onText((chunk) => {
+        if (settled) return;
+        text += chunk;
+        const m = earliestMatch(text, [prompt]);
+        if (m) {
+          done();
+          this.session.pty.unread(text.slice(m.end));
+        }
+      });
+      if (settled) off();
+    });
+    await this.session.pty.screen.snapshot();
+  }
+
   get busy(): string | null {
     return this.current?.id ?? null;
   }
 
-  private start(command: string): Running {
+  private async start(command: string): Promise<Running> {
+    await this.atPrompt();
     const hop = this.hop;
     const id = `cmd_${randomBytes(6).toString('hex')}`;
     const frame = hop.shell === 'posix' ? frameCommand(command) : null;
@@ -190,6 +271,7 @@ export class ShellExecutor {
     };
     this.current = run;
     this.session.pty.write(`${frame ? frame.line : command}\r`);
+    this.afterCommand = true;
     return run;
   }
 

@@ -1,0 +1,210 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { GatewalkError } from '../errors.js';
+import type { ShellExecutor } from './executor.js';
+
+// Files through the current hop's shell, where SFTP cannot reach (inside a pod behind a menu):
+// base64 over the terminal, in chunks, verified end to end with SHA-256.
+
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+
+/** Single-quotes a word for a POSIX shell. */
+export function shQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+async function run(
+  sh: ShellExecutor,
+  command: string,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<string> {
+  const r = await sh.execute(command, { timeoutMs, maxOutput: Number.MAX_SAFE_INTEGER });
+  if (r.status !== 'done') {
+    throw new GatewalkError(
+      'file_transfer_stalled',
+      `${what}: the remote command did not finish within ${timeoutMs} ms (command ${r.command_id})`,
+    );
+  }
+  if (r.exit_code !== 0)
+    throw new GatewalkError(
+      'file_remote_error',
+      `${what}: ${r.output.trim() || `exit code ${r.exit_code}`}`,
+    );
+  return r.output;
+}
+
+/** base64 and a SHA-256 tool must be there; says which is missing and what to install. */
+async function requireTools(sh: ShellExecutor): Promise<string> {
+  const out = await run(
+    sh,
+    'command -v base64 >/dev/null 2>&1 && echo base64=yes; for t in sha256sum "busybox sha256sum" "shasum -a 256"; do if echo | $t >/dev/null 2>&1; then echo "sha=$t"; break; fi; done',
+    'checking the remote tools',
+  );
+  if (!out.includes('base64=yes')) {
+    throw new GatewalkError(
+      'remote_no_base64',
+      'the remote shell has no base64 command: file transfers need it (coreutils or busybox provide it)',
+    );
+  }
+  const tool = /sha=(.+)/.exec(out)?.[1]?.trim();
+  if (!tool)
+    throw new GatewalkError(
+      'remote_no_sha256',
+      'the remote shell has no sha256sum (or busybox sha256sum, shasum): transfers cannot be verified',
+    );
+  return tool;
+}
+
+async function remoteSha(sh: ShellExecutor, tool: string, path: string): Promise<string> {
+  const out = await run(sh, `${tool} < ${shQuote(path)}`, `hashing ${path}`);
+  const hash = /^[0-9a-f]{64}/.exec(out.trim())?.[0];
+  if (!hash)
+    throw new GatewalkError(
+      'file_remote_error',
+      `hashing ${path}: unexpected output ${JSON.stringify(out.slice(0, 100))}`,
+    );
+  return hash;
+}
+
+export interface ReadResult {
+  content: Buffer;
+  /** The file's size on the remote side. */
+  size: number;
+  truncated: boolean;
+  sha256: string;
+}
+
+/** Reads a remote file (up to `maxBytes`), verified with SHA-256 when read whole. */
+export async function readRemoteFile(
+  sh: ShellExecutor,
+  path: string,
+  maxBytes = MAX_FILE_BYTES,
+): Promise<ReadResult> {
+  const tool = await requireTools(sh);
+  const size = Number((await run(sh, `wc -c < ${shQuote(path)}`, `reading ${path}`)).trim());
+  if (!Number.isFinite(size))
+    throw new GatewalkError('file_remote_error', `reading ${path}: cannot tell its size`);
+  const want = Math.min(size, maxBytes, MAX_FILE_BYTES);
+  const parts: Buffer[] = [];
+  for (let i = 0; i * READ_CHUNK < want; i++) {
+    const b64 = await run(
+      sh,
+      `dd if=${shQuote(path)} bs=${READ_CHUNK} skip=${i} count=1 2>/dev/null | base64`,
+      `reading ${path}`,
+    );
+    parts.push(Buffer.from(b64.replace(/\s+/g, ''), 'base64'));
+  }
+  const content = Buffer.concat(parts).subarray(0, want);
+  const truncated = want < size;
+  const local = sha256(content);
+  if (!truncated) {
+    const remote = await remoteSha(sh, tool, path);
+    if (remote !== local) {
+      throw new GatewalkError(
+        'file_corrupted',
+        `reading ${path}: SHA-256 mismatch (remote ${remote}, received ${local}); try again`,
+      );
+    }
+  }
+  return { content, size, truncated, sha256: local };
+}
+
+export interface WriteOptions {
+  append?: boolean;
+  /** Octal mode for the file, e.g. "644". */
+  mode?: string;
+}
+
+/**
+ * Writes a remote file through a temporary file that is renamed into place only once its
+ * SHA-256 matches, so a broken transfer never leaves a half-written file.
+ */
+export async function writeRemoteFile(
+  sh: ShellExecutor,
+  path: string,
+  content: Buffer,
+  options: WriteOptions = {},
+): Promise<{ bytes: number; sha256: string }> {
+  if (content.length > MAX_FILE_BYTES) {
+    throw new GatewalkError(
+      'file_too_large',
+      `writing ${path}: ${content.length} bytes is over the ${MAX_FILE_BYTES}-byte limit`,
+    );
+  }
+  if (options.mode !== undefined && !/^[0-7]{3,4}$/.test(options.mode)) {
+    throw new GatewalkError(
+      'invalid_mode',
+      `writing ${path}: mode must be octal like 644, not ${JSON.stringify(options.mode)}`,
+    );
+  }
+  const tool = await requireTools(sh);
+  const nonce = randomBytes(8).toString('hex');
+  const tmp = `${path}.gw-${nonce}`;
+  const ready = `GWREADY${nonce}`;
+  // The data goes to base64 -d on the terminal's input, in lines, with echo off; Ctrl-D ends it.
+  const started = await sh.execute(
+    `stty -echo; printf '%s\\n' ${ready}; base64 -d > ${shQuote(tmp)}; gw_rc=$?; stty echo; [ $gw_rc -eq 0 ]`,
+    { timeoutMs: 0 },
+  );
+  await sh.waitForOutput(started.command_id, ready, 15_000);
+  const lines = content.toString('base64').match(/.{1,76}/g) ?? [];
+  for (let i = 0; i < lines.length; i += 512)
+    sh.writeRaw(`${lines.slice(i, i + 512).join('\n')}\n`);
+  sh.writeRaw('\x04');
+  const done = await sh.get(started.command_id, 120_000);
+  if (done.status !== 'done' || done.exit_code !== 0) {
+    await sh.execute(`rm -f ${shQuote(tmp)}`).catch(() => undefined);
+    throw new GatewalkError(
+      'file_remote_error',
+      `writing ${path}: the remote side could not decode or store the data (${done.output.trim() || done.status})`,
+    );
+  }
+  const local = sha256(content);
+  const remote = await remoteSha(sh, tool, tmp);
+  if (remote !== local) {
+    await run(sh, `rm -f ${shQuote(tmp)}`, `cleaning up ${tmp}`);
+    throw new GatewalkError(
+      'file_corrupted',
+      `writing ${path}: SHA-256 mismatch after transfer (sent ${local}, stored ${remote}); nothing was changed`,
+    );
+  }
+  const place = options.append
+    ? `cat ${shQuote(tmp)} >> ${shQuote(path)} && rm -f ${shQuote(tmp)}`
+    : `mv -f ${shQuote(tmp)} ${shQuote(path)}`;
+  const chmod = options.mode ? ` && chmod ${options.mode} ${shQuote(path)}` : '';
+  await run(sh, `${place}${chmod}`, `writing ${path}`);
+  return { bytes: content.length, sha256: local };
+}
+
+export interface LogMatch {
+  file: string;
+  line: number;
+  text: string;
+}
+
+/** find + grep on the remote side: matches as { file, line, text }, at most `maxMatches`. */
+export async function searchLogs(
+  sh: ShellExecutor,
+  pattern: string,
+  path = '.',
+  include = '*',
+  maxMatches = 100,
+): Promise<{ matches: LogMatch[]; truncated: boolean }> {
+  const out = await sh.execute(
+    `find ${shQuote(path)} -type f -name ${shQuote(include)} -exec grep -nHE -e ${shQuote(pattern)} {} + 2>/dev/null | head -n ${maxMatches + 1}`,
+    { timeoutMs: 60_000, maxOutput: Number.MAX_SAFE_INTEGER },
+  );
+  if (out.status !== 'done')
+    throw new GatewalkError(
+      'search_stalled',
+      `search in ${path} did not finish within 60 s (command ${out.command_id})`,
+    );
+  const matches = out.output.split('\n').flatMap((l) => {
+    const m = /^(.*?):(\d+):(.*)$/.exec(l);
+    return m ? [{ file: m[1] as string, line: Number(m[2]), text: m[3] as string }] : [];
+  });
+  return { matches: matches.slice(0, maxMatches), truncated: matches.length > maxMatches };
+}
