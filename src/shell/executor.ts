@@ -208,6 +208,7 @@ export class ShellExecutor {
     await new Promise<void>((resolve) => {
       let text = '';
       let settled = false;
+      // eslint-disable-next-line prefer-const -- assigned after `done`, which may run first
       let off: (() => void) | undefined;
       const done = () => {
         if (settled) return;
