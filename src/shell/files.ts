@@ -82,6 +82,7 @@ export async function readRemoteFile(
   sh: ShellExecutor,
   path: string,
   maxBytes = MAX_FILE_BYTES,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<ReadResult> {
   const tool = await requireTools(sh);
   const size = Number((await run(sh, `wc -c < ${shQuote(path)}`, `reading ${path}`)).trim());
@@ -96,6 +97,7 @@ export async function readRemoteFile(
       `reading ${path}`,
     );
     parts.push(Buffer.from(b64.replace(/\s+/g, ''), 'base64'));
+    onProgress?.(Math.min((i + 1) * READ_CHUNK, want), want);
   }
   const content = Buffer.concat(parts).subarray(0, want);
   const truncated = want < size;

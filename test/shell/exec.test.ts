@@ -109,6 +109,15 @@ describe.each(['master-a', 'orders-pod', 'alpine-pod'])('commands at %s', (profi
     expect((await sh.execute('echo alive')).output).toBe('alive\n');
   });
 
+  it('escalates to Ctrl-\\ when Ctrl-C is ignored', async () => {
+    const r = await sh.execute("(trap '' INT; sleep 100)", { timeoutMs: 100 });
+    expect(r.status).toBe('running');
+    const stopped = await sh.interrupt(500);
+    expect(stopped?.status).toBe('done');
+    expect(stopped?.exit_code).toBe(131);
+    expect((await sh.execute('echo alive')).output).toBe('alive\n');
+  });
+
   it('says when a command waits for input, and takes the answer', async () => {
     const r = await sh.execute('printf \'Continue? [y/N] \'; read answer; echo "got $answer"', {
       timeoutMs: 5000,
