@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -33,6 +34,8 @@ export interface LabOptions {
   log?: (line: string) => void;
   /** Called when client input arrives and when output leaves, for benchmarks. */
   onIo?: (direction: 'in' | 'out') => void;
+  /** Accept plain `exec` requests (a raw baseline for benchmarks); refused by default. */
+  allowExec?: boolean;
 }
 
 export interface Lab {
@@ -147,7 +150,21 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       ok?.();
     });
     session.on('env', (ok) => ok?.());
-    session.on('exec', (_ok, no) => no?.());
+    session.on('exec', (ok, no, info) => {
+      // A bastion offers its menu only; benchmarks may ask for plain exec as a baseline.
+      if (!options.allowExec) return no?.();
+      const channel = ok();
+      const child = spawn(tools.bash, ['-c', info.command], {
+        cwd: scratchRoot,
+        env: { PATH: systemPath, GATEWALK_LAB_ID: labId },
+      });
+      child.stdout.pipe(channel, { end: false });
+      child.stderr.pipe(channel.stderr, { end: false });
+      child.on('close', (code) => {
+        channel.exit(code ?? 255);
+        channel.end();
+      });
+    });
     session.on('subsystem', (_ok, no) => no?.());
     session.on('shell', (ok) => {
       const channel = ok();
