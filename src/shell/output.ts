@@ -14,7 +14,9 @@ export interface OutputLimits {
  */
 export class CommandOutput {
   private head = '';
-  private tail = '';
+  /** The last chunks, about half the memory budget: joined only when a result is made. */
+  private tail: string[] = [];
+  private tailChars = 0;
   private all: string | null = '';
   private fd: number | null = null;
   spillFile: string | null = null;
@@ -36,14 +38,20 @@ export class CommandOutput {
       // Outgrown: keep the ends in memory, and everything on disk.
       const half = Math.floor(this.limits.memoryChars / 2);
       this.head = this.all.slice(0, half);
-      this.tail = this.all.slice(-half);
+      this.tail = [this.all.slice(-half)];
+      this.tailChars = this.tail[0]?.length ?? 0;
       this.spill(this.all);
       this.all = null;
       return;
     }
     this.spill(text);
+    // Chunks in, whole chunks out: no copy of the tail per chunk.
     const half = Math.floor(this.limits.memoryChars / 2);
-    this.tail = (this.tail + text).slice(-half);
+    this.tail.push(text);
+    this.tailChars += text.length;
+    while (this.tail.length > 1 && this.tailChars - (this.tail[0]?.length ?? 0) >= half) {
+      this.tailChars -= this.tail.shift()?.length ?? 0;
+    }
   }
 
   private spill(text: string): void {
@@ -75,7 +83,7 @@ export class CommandOutput {
     if (whole !== null && whole.length <= maxChars) return { text: whole, truncated: false };
     const half = Math.floor(maxChars / 2);
     const start = whole !== null ? whole.slice(0, half) : this.head.slice(0, half);
-    const end = whole !== null ? whole.slice(-half) : this.tail.slice(-half);
+    const end = whole !== null ? whole.slice(-half) : this.tail.join('').slice(-half);
     const omitted = this.chars - start.length - end.length;
     const where = this.spillFile
       ? ` The full output is in ${this.spillFile}; get_command with an offset reads any part of it.`

@@ -13,6 +13,11 @@ const enum State {
   StringEscape,
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const SPECIAL = /[\x1b\x9b\r\x07\0\x0e\x0f]/;
+// eslint-disable-next-line no-control-regex -- same set, one character
+const SPECIAL_CHAR = /^[\x1b\x9b\r\x07\0\x0e\x0f]$/;
+
 // Strings longer than this are not real control strings: give up and read text again.
 const MAX_STRING = 4096;
 
@@ -21,8 +26,23 @@ export class AnsiStripper {
   private stringLength = 0;
 
   push(chunk: string): string {
+    // Fast path: plain text (most of a big output) goes through untouched.
+    if (this.state === State.Text && !SPECIAL.test(chunk)) return chunk;
     let out = '';
+    let plainFrom = -1;
+    let i = 0;
     for (const ch of chunk) {
+      // Runs of plain text are sliced, not built character by character.
+      if (this.state === State.Text && !SPECIAL_CHAR.test(ch)) {
+        if (plainFrom < 0) plainFrom = i;
+        i += ch.length;
+        continue;
+      }
+      if (plainFrom >= 0) {
+        out += chunk.slice(plainFrom, i);
+        plainFrom = -1;
+      }
+      i += ch.length;
       const code = ch.charCodeAt(0);
       switch (this.state) {
         case State.Text:
@@ -57,6 +77,7 @@ export class AnsiStripper {
           break;
       }
     }
+    if (plainFrom >= 0) out += chunk.slice(plainFrom);
     return out;
   }
 }
