@@ -30,6 +30,8 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** Characters of output a result shows at most (head and tail; default 64 KiB). */
   maxOutput?: number;
+  /** When another command runs, wait this long for it to end instead of failing at once. */
+  waitIfBusyMs?: number;
 }
 
 export interface ExecutorOptions {
@@ -100,6 +102,8 @@ export class ShellExecutor {
 
   /** Starts a command and waits for it up to the timeout. */
   async execute(command: string, options: ExecuteOptions = {}): Promise<CommandResult> {
+    if (this.current && options.waitIfBusyMs)
+      await this.waitFor(this.current, options.waitIfBusyMs, true);
     if (this.current) {
       throw new GatewalkError(
         'session_busy',
@@ -168,6 +172,13 @@ export class ShellExecutor {
   /** Writes raw bytes to the terminal for the running command (data for its standard input). */
   writeRaw(data: string): void {
     this.session.pty.write(data);
+  }
+
+  /** A byte range of a command's whole output, for outputs a result showed only the ends of. */
+  outputRange(id: string, offset: number, length: number): Buffer {
+    const run = this.current?.id === id ? this.current : this.finished.get(id);
+    if (!run) throw new GatewalkError('command_unknown', `no command ${id} in this session`);
+    return run.output.range(offset, length);
   }
 
   /** Types text for a command that waits for input (Enter appended unless `enter` is false). */
@@ -361,8 +372,9 @@ export class ShellExecutor {
   }
 
   /** Resolves when the command ends, waits for input, or `ms` passes: never later. */
-  private waitFor(run: Running, ms: number): Promise<void> {
-    if (run.phase === 'done' || run.waitingForInput || ms <= 0) return Promise.resolve();
+  private waitFor(run: Running, ms: number, untilDone = false): Promise<void> {
+    const settled = () => run.phase === 'done' || (!untilDone && run.waitingForInput);
+    if (settled() || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -370,7 +382,7 @@ export class ShellExecutor {
         resolve();
       };
       const check = () => {
-        if (run.phase === 'done' || run.waitingForInput) done();
+        if (settled()) done();
       };
       const timer = setTimeout(done, ms);
       run.changed.add(check);

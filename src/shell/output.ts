@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface OutputLimits {
@@ -64,6 +64,20 @@ export class CommandOutput {
     writeSync(this.fd, text);
   }
 
+  /** Bytes `offset` to `offset + length` of the whole output (from the spill file once spilled). */
+  range(offset: number, length: number): Buffer {
+    if (this.all !== null) return Buffer.from(this.all, 'utf8').subarray(offset, offset + length);
+    if (!this.spillFile) return Buffer.alloc(0);
+    const fd = openSync(this.spillFile, 'r');
+    try {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, this.bytes - offset)));
+      const n = readSync(fd, buf, 0, buf.length, offset);
+      return buf.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
@@ -86,7 +100,7 @@ export class CommandOutput {
     const end = whole !== null ? whole.slice(-half) : this.tail.join('').slice(-half);
     const omitted = this.chars - start.length - end.length;
     const where = this.spillFile
-      ? ` The full output is in ${this.spillFile}; get_command with an offset reads any part of it.`
+      ? ` The whole output is kept (${this.spillFile}): ask for a byte range to read any part of it.`
       : '';
     return {
       text: `${start}\n[... ${omitted} characters omitted of ${this.chars} (${this.bytes} bytes).${where} ...]\n${end}`,

@@ -97,6 +97,8 @@ describe.each(['master-a', 'orders-pod', 'alpine-pod'])('commands at %s', (profi
     expect(r).toMatchObject({ status: 'running', exit_code: null });
     expect(r.output).toBe('started\n');
     await expect(sh.execute('true')).rejects.toThrow(`command ${r.command_id} is still running`);
+    const queued = await sh.execute('echo next', { waitIfBusyMs: 5000 });
+    expect(queued).toMatchObject({ status: 'done', output: 'next\n' });
     const done = await sh.get(r.command_id, 5000);
     expect(done).toMatchObject({ status: 'done', exit_code: 0, output: 'started\nfinished\n' });
   });

@@ -94,9 +94,11 @@ describe('shell execution beyond the plain case', () => {
       expect(r.output.startsWith('line 0 x')).toBe(true);
       expect(r.output).toMatch(/line 199999 x+\n$/);
       expect(r.output).toMatch(
-        /\[\.\.\. \d+ characters omitted of \d+ \(\d+ bytes\)\. The full output is in .*\.out/,
+        /\[\.\.\. \d+ characters omitted of \d+ \(\d+ bytes\)\. The whole output is kept \(.*\.out\): ask for a byte range/,
       );
-      const file = /The full output is in (\S+\.out);/.exec(r.output)?.[1] ?? '';
+      const file = /The whole output is kept \((\S+\.out)\)/.exec(r.output)?.[1] ?? '';
+      const middle = sh.outputRange(r.command_id, 10_000_000, 200).toString();
+      expect(middle).toMatch(/line \d+ x+\nline \d+/);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       const spilled = readFileSync(file, 'utf8');
       expect(spilled.split('\n').filter((l) => l.startsWith('line ')).length).toBe(200_000);
