@@ -3,56 +3,19 @@ import { GatewalkError } from '../errors.js';
 import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import { redact } from '../navigator/walk.js';
-import { resolveSecret, type SecretContext } from '../profiles/secrets.js';
+import { resolveSecret } from '../profiles/secrets.js';
 import type { Handler, Hop } from '../profiles/types.js';
 import { frameCommand, PREPARE_SHELL, type Frame } from './framing.js';
 import { CommandOutput } from './output.js';
+import {
+  looksLikeInputPrompt,
+  type CommandResult,
+  type CommandStatus,
+  type ExecuteOptions,
+  type ExecutorOptions,
+} from './types.js';
 
-export type CommandStatus = 'done' | 'running' | 'awaiting_input';
-
-export interface CommandResult {
-  command_id: string;
-  status: CommandStatus;
-  /** The exit code; null while running, and for `shell: none` hops (no exit codes there). */
-  exit_code: number | null;
-  output: string;
-  truncated: boolean;
-  bytes: number;
-  duration_ms: number;
-  /** The working directory after the command (posix hops). */
-  cwd?: string;
-  /** The screen, when the command waits for input. */
-  screen?: string;
-}
-
-export interface ExecuteOptions {
-  /** Return `running` after this long (default 30 s); the command goes on. */
-  timeoutMs?: number;
-  /** Characters of output a result shows at most (head and tail; default 64 KiB). */
-  maxOutput?: number;
-  /** When another command runs, wait this long for it to end instead of failing at once. */
-  waitIfBusyMs?: number;
-}
-
-export interface ExecutorOptions {
-  /** Folder for outputs that outgrow memory (0600 files). */
-  spillDir?: string;
-  /** Characters of one command's output kept in memory (default 8 Mi). */
-  memoryChars?: number;
-  secrets?: SecretContext;
-}
-
-// The last line of output when a program waits for an answer: passwords, confirmations,
-// pagers, REPLs. Checked whenever output arrives: no quiet timer decides it.
-const INPUT_PROMPTS = [
-  /(pass(word|phrase|code)|PIN)[^\n]*:\s*$/i,
-  /\[(y\/n|Y\/n|y\/N|yes\/no)\]\s*[?:]?\s*$/i,
-  /\((y|yes)\/(n|no)\)\s*[?:]?\s*$/i,
-  /--More--(\s*\(\d+%\))?\s*$/,
-  /\(END\)\s*$/,
-  /^:\s*$/,
-  /^(>>>|\.\.\.|In \[\d+\]:|irb\(\S+\)[>*]|mysql>|postgres=[#>]|\S+=>)\s*$/,
-];
+export type { CommandResult, CommandStatus, ExecuteOptions, ExecutorOptions };
 
 // Enough text kept back to find an end marker that a chunk boundary cut (it holds the cwd).
 const MARKER_WINDOW = 4400;
@@ -334,8 +297,7 @@ export class ShellExecutor {
     run.output.push(pending.slice(0, cut));
     run.pending = pending.slice(cut);
     const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
-    run.waitingForInput =
-      !answered && lastLine.trim() !== '' && INPUT_PROMPTS.some((p) => p.test(lastLine));
+    run.waitingForInput = !answered && looksLikeInputPrompt(lastLine);
     for (const notify of run.changed) notify();
   }
 

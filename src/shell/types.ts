@@ -1,0 +1,53 @@
+// What the shell executor takes and returns, and how it recognises a program waiting for input.
+import type { SecretContext } from '../profiles/secrets.js';
+
+export type CommandStatus = 'done' | 'running' | 'awaiting_input';
+
+export interface CommandResult {
+  command_id: string;
+  status: CommandStatus;
+  /** The exit code; null while running, and for `shell: none` hops (no exit codes there). */
+  exit_code: number | null;
+  output: string;
+  truncated: boolean;
+  bytes: number;
+  duration_ms: number;
+  /** The working directory after the command (posix hops). */
+  cwd?: string;
+  /** The screen, when the command waits for input. */
+  screen?: string;
+}
+
+export interface ExecuteOptions {
+  /** Return `running` after this long (default 30 s); the command goes on. */
+  timeoutMs?: number;
+  /** Characters of output a result shows at most (head and tail; default 64 KiB). */
+  maxOutput?: number;
+  /** When another command runs, wait this long for it to end instead of failing at once. */
+  waitIfBusyMs?: number;
+}
+
+export interface ExecutorOptions {
+  /** Folder for outputs that outgrow memory (0600 files). */
+  spillDir?: string;
+  /** Characters of one command's output kept in memory (default 8 Mi). */
+  memoryChars?: number;
+  secrets?: SecretContext;
+}
+
+// The last line of output when a program waits for an answer: passwords, confirmations,
+// pagers, REPLs. Checked whenever output arrives: no quiet timer decides it.
+export const INPUT_PROMPTS = [
+  /(pass(word|phrase|code)|PIN)[^\n]*:\s*$/i,
+  /\[(y\/n|Y\/n|y\/N|yes\/no)\]\s*[?:]?\s*$/i,
+  /\((y|yes)\/(n|no)\)\s*[?:]?\s*$/i,
+  /--More--(\s*\(\d+%\))?\s*$/,
+  /\(END\)\s*$/,
+  /^:\s*$/,
+  /^(>>>|\.\.\.|In \[\d+\]:|irb\(\S+\)[>*]|mysql>|postgres=[#>]|\S+=>)\s*$/,
+];
+
+/** Whether the last line of output reads like a program waiting for an answer. */
+export function looksLikeInputPrompt(lastLine: string): boolean {
+  return lastLine.trim() !== '' && INPUT_PROMPTS.some((p) => p.test(lastLine));
+}
