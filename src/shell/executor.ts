@@ -25,6 +25,8 @@ interface Running {
   frame: Frame | null;
   prompt: string;
   started: number;
+  /** When output last arrived. */
+  lastOutput: number;
   phase: 'start' | 'body' | 'done';
   pending: string;
   handlerWindow: string;
@@ -221,6 +223,7 @@ export class ShellExecutor {
       frame,
       prompt: hop.prompt ?? '',
       started: performance.now(),
+      lastOutput: performance.now(),
       phase: 'start',
       pending: '',
       handlerWindow: '',
@@ -253,6 +256,7 @@ export class ShellExecutor {
   private onText(run: Running, text: string, handlers: Handler[]): void {
     // A prompt the profile answers is not one the caller has to.
     const answered = this.answerHandlers(run, text, handlers);
+    run.lastOutput = performance.now();
     let pending = run.pending + text;
     if (run.phase === 'start') {
       // Skip the echo of what we typed: output starts after the start marker (or, without a
@@ -377,6 +381,7 @@ export class ShellExecutor {
       bytes: run.output.bytes,
       duration_ms: Math.round(performance.now() - run.started),
       ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
+      ...(status === 'running' ? { idle_ms: Math.round(performance.now() - run.lastOutput) } : {}),
       ...(status === 'awaiting_input'
         ? { screen: redact(await this.session.pty.screen.text(), []) }
         : {}),

@@ -16,6 +16,11 @@ export interface CommandResult {
   cwd?: string;
   /** The screen, when the command waits for input. */
   screen?: string;
+  /**
+   * While running: milliseconds since the command last printed anything. A program reading its
+   * input without a prompt (`read x`) cannot be told from a slow one; a long silence hints at it.
+   */
+  idle_ms?: number;
 }
 
 export interface ExecuteOptions {

@@ -103,6 +103,15 @@ describe.each(['master-a', 'orders-pod', 'alpine-pod'])('commands at %s', (profi
     expect(done).toMatchObject({ status: 'done', exit_code: 0, output: 'started\nfinished\n' });
   });
 
+  it('says how long a running command has been silent (a prompt-less read looks like this)', async () => {
+    const r = await sh.execute('echo first; read x; echo "got $x"', { timeoutMs: 300 });
+    expect(r.status).toBe('running');
+    expect(r.output).toBe('first\n');
+    expect(r.idle_ms).toBeGreaterThanOrEqual(200);
+    sh.sendInput('v');
+    expect((await sh.get(r.command_id, 5000)).output).toBe('first\nv\ngot v\n');
+  });
+
   it('interrupts a sleep and gets the prompt back', async () => {
     const r = await sh.execute('sleep 100', { timeoutMs: 100 });
     expect(r.status).toBe('running');
