@@ -36,6 +36,8 @@ interface Running {
   waitingForInput: boolean;
   /** Ctrl-C was sent: the shell drops the rest of the line, so the prompt ends the command. */
   interrupted: boolean;
+  /** A `fail:` handler matched: why the command was stopped. */
+  failure?: string;
   changed: Set<() => void>;
   stop: () => void;
 }
@@ -316,7 +318,12 @@ export class ShellExecutor {
     if (!m) return false;
     run.handlerWindow = run.handlerWindow.slice(m.end);
     const action = (handlers[m.which] as Handler).action;
-    if (action.kind === 'send_text') this.session.pty.write(`${action.text}\r`);
+    if (action.kind === 'fail') {
+      // The profile says this output means failure: stop the command and say why.
+      run.failure = action.message;
+      run.interrupted = true;
+      this.session.pty.write('\x03');
+    } else if (action.kind === 'send_text') this.session.pty.write(`${action.text}\r`);
     else if (action.kind === 'send_secret') {
       void resolveSecret(action.secret, this.options.secrets).then(
         (value) => this.session.pty.write(`${value}\r`),
@@ -381,6 +388,7 @@ export class ShellExecutor {
       bytes: run.output.bytes,
       duration_ms: Math.round(performance.now() - run.started),
       ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
+      ...(run.failure === undefined ? {} : { failure: run.failure }),
       ...(status === 'running' ? { idle_ms: Math.round(performance.now() - run.lastOutput) } : {}),
       ...(status === 'awaiting_input'
         ? { screen: redact(await this.session.pty.screen.text(), []) }

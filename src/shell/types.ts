@@ -14,6 +14,8 @@ export interface CommandResult {
   duration_ms: number;
   /** The working directory after the command (posix hops). */
   cwd?: string;
+  /** Set when a profile handler with `fail:` matched the output: the command was interrupted. */
+  failure?: string;
   /** The screen, when the command waits for input. */
   screen?: string;
   /**

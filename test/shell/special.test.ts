@@ -60,6 +60,40 @@ describe('shell execution beyond the plain case', () => {
     }
   });
 
+  it('stops a command when a hop handler with fail: matches, and says why', async () => {
+    const registry = profilesFrom(`  strict:
+    connect: ${labConnect(lab)}
+    timeout: 5s
+    hops:
+      - { name: menu, prompt: 'Target IP: $' }
+      - name: master
+        steps: [{ send_text: master-a }, { wait_for: 'User number: $' }, { send_text: '2' }]
+        prompt: '\\]# $'
+        shell: posix
+        on: [{ match: 'FATAL: disk full', fail: 'the host is out of disk' }]
+`);
+    const s = await openSession(registry.resolve('strict'), {
+      lookup: (n) => registry.resolveVia(n),
+    });
+    try {
+      const sh = new ShellExecutor(s);
+      const t0 = Date.now();
+      const r = await sh.execute("echo 'FATAL: disk full'; sleep 5; echo never", {
+        timeoutMs: 10_000,
+      });
+      expect(Date.now() - t0).toBeLessThan(4000);
+      expect(r).toMatchObject({
+        status: 'done',
+        exit_code: 130,
+        failure: 'the host is out of disk',
+      });
+      expect(r.output).not.toContain('never');
+      expect((await sh.execute('echo fine')).output).toBe('fine\n');
+    } finally {
+      await closeSession(s);
+    }
+  });
+
   it('reports a --More-- pager as awaiting input', async () => {
     const s = await openSession(open('orders-pod'), { lookup: (n) => open(n) });
     try {
