@@ -321,8 +321,8 @@ export class ShellExecutor {
     if (action.kind === 'fail') {
       // The profile says this output means failure: stop the command and say why.
       run.failure = action.message;
-      run.interrupted = true;
-      this.session.pty.write('\x03');
+      // Ctrl-C, then Ctrl-\ if the command is still there a second later.
+      void this.interrupt(1000).catch(() => undefined);
     } else if (action.kind === 'send_text') this.session.pty.write(`${action.text}\r`);
     else if (action.kind === 'send_secret') {
       void resolveSecret(action.secret, this.options.secrets).then(

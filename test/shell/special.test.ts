@@ -82,11 +82,9 @@ describe('shell execution beyond the plain case', () => {
         timeoutMs: 10_000,
       });
       expect(Date.now() - t0).toBeLessThan(4000);
-      expect(r).toMatchObject({
-        status: 'done',
-        exit_code: 130,
-        failure: 'the host is out of disk',
-      });
+      expect(r).toMatchObject({ status: 'done', failure: 'the host is out of disk' });
+      // Stopped by Ctrl-C (130), or by Ctrl-\ (131) when the Ctrl-C came between two commands.
+      expect([130, 131]).toContain(r.exit_code);
       expect(r.output).not.toContain('never');
       expect((await sh.execute('echo fine')).output).toBe('fine\n');
     } finally {
