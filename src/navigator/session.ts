@@ -4,6 +4,7 @@ import type { SecretContext } from '../profiles/secrets.js';
 import type { Hop, ResolvedProfile } from '../profiles/types.js';
 import { connectProfile, type SshConnection } from '../ssh/connect.js';
 import { Pty } from '../terminal/pty.js';
+import { callbackWithin } from '../util/timeout.js';
 import { earliestMatch } from './matcher.js';
 import { prepareWalk, walk, type WalkOptions, type WalkResult } from './walk.js';
 
@@ -28,29 +29,17 @@ export interface NavSession {
 function openShell(connection: SshConnection, profile: ResolvedProfile): Promise<ClientChannel> {
   const { term, cols, rows } = profile.terminal;
   const timeoutMs = profile.connect.timeoutMs ?? 15_000;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new GatewalkError(
-            'connect_timeout',
-            `${connection.target}: no shell within ${timeoutMs} ms`,
-          ),
-        ),
-      timeoutMs,
-    );
-    connection.client.shell({ term, cols, rows }, (err, channel) => {
-      clearTimeout(timer);
-      if (err) {
-        reject(
-          new GatewalkError(
-            'shell_refused',
-            `${connection.target}: the server refused a shell: ${err.message}`,
-          ),
-        );
-      } else resolve(channel);
-    });
-  });
+  return callbackWithin<ClientChannel>(
+    (done) => connection.client.shell({ term, cols, rows }, done),
+    timeoutMs,
+    () =>
+      new GatewalkError('connect_timeout', `${connection.target}: no shell within ${timeoutMs} ms`),
+    (err) =>
+      new GatewalkError(
+        'shell_refused',
+        `${connection.target}: the server refused a shell: ${err.message}`,
+      ),
+  );
 }
 
 /** Connects, opens the PTY and walks every hop to the last prompt. */

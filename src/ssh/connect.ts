@@ -6,6 +6,7 @@ import type { ConnectConfig, KeyboardInteractiveCallback, Prompt } from 'ssh2';
 import { GatewalkError, isGatewalkError } from '../errors.js';
 import { resolveSecret, type SecretContext } from '../profiles/secrets.js';
 import type { HostKeyPolicy, ResolvedProfile } from '../profiles/types.js';
+import { callbackWithin } from '../util/timeout.js';
 import { checkHostKey, preferredHostKeyAlgorithms } from './host-keys.js';
 import { resolveHostAlias } from './ssh-config.js';
 
@@ -224,26 +225,16 @@ function forward(
   port: number,
   timeoutMs: number,
 ): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new GatewalkError(
-            'connect_timeout',
-            `jump to ${host}:${port}: no answer within ${timeoutMs} ms`,
-          ),
-        ),
-      timeoutMs,
-    );
-    client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
-      clearTimeout(timer);
-      if (err)
-        reject(
-          new GatewalkError('connect_failed', `jump to ${host}:${port} refused: ${err.message}`),
-        );
-      else resolve(stream);
-    });
-  });
+  return callbackWithin<Duplex>(
+    (done) => client.forwardOut('127.0.0.1', 0, host, port, done),
+    timeoutMs,
+    () =>
+      new GatewalkError(
+        'connect_timeout',
+        `jump to ${host}:${port}: no answer within ${timeoutMs} ms`,
+      ),
+    (err) => new GatewalkError('connect_failed', `jump to ${host}:${port} refused: ${err.message}`),
+  );
 }
 
 /**
