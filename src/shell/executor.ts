@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GatewalkError } from '../errors.js';
 import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
@@ -16,6 +18,8 @@ import {
 } from './types.js';
 
 export type { CommandResult, CommandStatus, ExecuteOptions, ExecutorOptions };
+
+const KEEP_FINISHED = 20;
 
 // Enough text kept back to find an end marker that a chunk boundary cut (it holds the cwd).
 const MARKER_WINDOW = 4400;
@@ -52,6 +56,7 @@ export class ShellExecutor {
   private current: Running | null = null;
   private readonly finished = new Map<string, Running>();
   private prepared = false;
+  private starting = false;
   /** A command ran since the walk: its prompt is to come before the next command. */
   private afterCommand = false;
 
@@ -71,12 +76,28 @@ export class ShellExecutor {
   async execute(command: string, options: ExecuteOptions = {}): Promise<CommandResult> {
     if (this.current && options.waitIfBusyMs)
       await this.waitFor(this.current, options.waitIfBusyMs, true);
+    if (this.starting && !this.current) {
+      throw new GatewalkError(
+        'session_busy',
+        'another command is starting on this session: try again in a moment',
+      );
+    }
     if (this.current) {
       throw new GatewalkError(
         'session_busy',
         `command ${this.current.id} is still running: wait for it with get_command, answer it with send_text, or interrupt it`,
       );
     }
+    // Claimed before the first await: two calls at once must not both type into the shell.
+    this.starting = true;
+    try {
+      return await this.startAndWait(command, options);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async startAndWait(command: string, options: ExecuteOptions): Promise<CommandResult> {
     if (this.hop.shell === 'posix' && !this.prepared) {
       this.prepared = true;
       const prep = await this.start(PREPARE_SHELL);
@@ -231,7 +252,7 @@ export class ShellExecutor {
       handlerWindow: '',
       output: new CommandOutput(id, {
         memoryChars: this.options.memoryChars ?? 8 * 1024 * 1024,
-        ...(this.options.spillDir ? { spillDir: this.options.spillDir } : {}),
+        spillDir: this.options.spillDir ?? join(tmpdir(), `gatewalk-${process.pid}`, 'outputs'),
       }),
       exitCode: null,
       waitingForInput: false,
@@ -265,6 +286,15 @@ export class ShellExecutor {
       // frame, after the echoed line).
       const marker = run.frame ? run.frame.start : '\n';
       const at = pending.indexOf(marker);
+      if (at < 0 && run.interrupted) {
+        // Interrupted before it even started (a shell that refused the line): the prompt ends it.
+        const back = earliestMatch(pending, [run.prompt]);
+        if (back) {
+          this.session.pty.unread(pending.slice(back.end));
+          this.finish(run, 130);
+          return;
+        }
+      }
       if (at < 0) {
         run.pending = pending.slice(-64 * 1024);
         return;
@@ -341,6 +371,12 @@ export class ShellExecutor {
     run.stop();
     if (this.current === run) this.current = null;
     this.finished.set(run.id, run);
+    // Keep the last results only: older outputs (and their spill files) go.
+    for (const [id, old] of this.finished) {
+      if (this.finished.size <= KEEP_FINISHED) break;
+      this.finished.delete(id);
+      old.output.discard();
+    }
     for (const notify of run.changed) notify();
   }
 

@@ -13,6 +13,11 @@ export function shQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A quoted path that no command can take for an option (`-x` becomes `./-x`). */
+export function shPath(path: string): string {
+  return shQuote(path.startsWith('-') ? `./${path}` : path);
+}
+
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 async function run(
@@ -23,6 +28,8 @@ async function run(
 ): Promise<string> {
   const r = await sh.execute(command, { timeoutMs, maxOutput: Number.MAX_SAFE_INTEGER });
   if (r.status !== 'done') {
+    // Leave the session usable: stop what still runs before saying it stalled.
+    await sh.interrupt().catch(() => undefined);
     throw new GatewalkError(
       'file_transfer_stalled',
       `${what}: the remote command did not finish within ${timeoutMs} ms (command ${r.command_id})`,
@@ -58,8 +65,16 @@ async function requireTools(sh: ShellExecutor): Promise<string> {
   return tool;
 }
 
-async function remoteSha(sh: ShellExecutor, tool: string, path: string): Promise<string> {
-  const out = await run(sh, `${tool} < ${shQuote(path)}`, `hashing ${path}`);
+async function remoteSha(
+  sh: ShellExecutor,
+  tool: string,
+  path: string,
+  bytes?: number,
+): Promise<string> {
+  // With `bytes`, the same bytes that were read: a log may have grown since.
+  const source = bytes === undefined ? `< ${shPath(path)}` : `< ${shPath(path)} head -c ${bytes} |`;
+  const command = bytes === undefined ? `${tool} ${source}` : `${source} ${tool}`;
+  const out = await run(sh, command, `hashing ${path}`);
   const hash = /^[0-9a-f]{64}/.exec(out.trim())?.[0];
   if (!hash)
     throw new GatewalkError(
@@ -85,7 +100,7 @@ export async function readRemoteFile(
   onProgress?: (done: number, total: number) => void,
 ): Promise<ReadResult> {
   const tool = await requireTools(sh);
-  const size = Number((await run(sh, `wc -c < ${shQuote(path)}`, `reading ${path}`)).trim());
+  const size = Number((await run(sh, `wc -c < ${shPath(path)}`, `reading ${path}`)).trim());
   if (!Number.isFinite(size))
     throw new GatewalkError('file_remote_error', `reading ${path}: cannot tell its size`);
   const want = Math.min(size, maxBytes, MAX_FILE_BYTES);
@@ -93,7 +108,7 @@ export async function readRemoteFile(
   for (let i = 0; i * READ_CHUNK < want; i++) {
     const b64 = await run(
       sh,
-      `dd if=${shQuote(path)} bs=${READ_CHUNK} skip=${i} count=1 2>/dev/null | base64`,
+      `dd if=${shPath(path)} bs=${READ_CHUNK} skip=${i} count=1 2>/dev/null | base64`,
       `reading ${path}`,
     );
     parts.push(Buffer.from(b64.replace(/\s+/g, ''), 'base64'));
@@ -103,7 +118,7 @@ export async function readRemoteFile(
   const truncated = want < size;
   const local = sha256(content);
   if (!truncated) {
-    const remote = await remoteSha(sh, tool, path);
+    const remote = await remoteSha(sh, tool, path, want);
     if (remote !== local) {
       throw new GatewalkError(
         'file_corrupted',
@@ -147,18 +162,31 @@ export async function writeRemoteFile(
   const tmp = `${path}.gw-${nonce}`;
   const ready = `GWREADY${nonce}`;
   // The data goes to base64 -d on the terminal's input, in lines, with echo off; Ctrl-D ends it.
+  // READY comes only once the temporary file could be created: otherwise no data is typed
+  // (it would land at the prompt as commands).
   const started = await sh.execute(
-    `stty -echo; printf '%s\\n' ${ready}; base64 -d > ${shQuote(tmp)}; gw_rc=$?; stty echo; [ $gw_rc -eq 0 ]`,
+    `: > ${shPath(tmp)} && stty -echo && printf '%s\\n' ${ready} && base64 -d > ${shPath(tmp)}; gw_rc=$?; stty echo; [ $gw_rc -eq 0 ]`,
     { timeoutMs: 0 },
   );
-  await sh.waitForOutput(started.command_id, ready, 15_000);
+  try {
+    await sh.waitForOutput(started.command_id, ready, 15_000);
+  } catch {
+    const end = await sh.get(started.command_id, 5_000);
+    if (end.status !== 'done') await sh.interrupt().catch(() => undefined);
+    throw new GatewalkError(
+      'file_remote_error',
+      `writing ${path}: cannot create ${tmp} (${end.output.trim() || 'no answer'})`,
+    );
+  }
   const lines = content.toString('base64').match(/.{1,76}/g) ?? [];
   for (let i = 0; i < lines.length; i += 512)
     sh.writeRaw(`${lines.slice(i, i + 512).join('\n')}\n`);
   sh.writeRaw('\x04');
   const done = await sh.get(started.command_id, 120_000);
   if (done.status !== 'done' || done.exit_code !== 0) {
-    await sh.execute(`rm -f ${shQuote(tmp)}`).catch(() => undefined);
+    if (done.status !== 'done') await sh.interrupt().catch(() => undefined);
+    await sh.execute('stty echo').catch(() => undefined);
+    await sh.execute(`rm -f ${shPath(tmp)}`).catch(() => undefined);
     throw new GatewalkError(
       'file_remote_error',
       `writing ${path}: the remote side could not decode or store the data (${done.output.trim() || done.status})`,
@@ -167,16 +195,16 @@ export async function writeRemoteFile(
   const local = sha256(content);
   const remote = await remoteSha(sh, tool, tmp);
   if (remote !== local) {
-    await run(sh, `rm -f ${shQuote(tmp)}`, `cleaning up ${tmp}`);
+    await run(sh, `rm -f ${shPath(tmp)}`, `cleaning up ${tmp}`);
     throw new GatewalkError(
       'file_corrupted',
       `writing ${path}: SHA-256 mismatch after transfer (sent ${local}, stored ${remote}); nothing was changed`,
     );
   }
   const place = options.append
-    ? `cat ${shQuote(tmp)} >> ${shQuote(path)} && rm -f ${shQuote(tmp)}`
-    : `mv -f ${shQuote(tmp)} ${shQuote(path)}`;
-  const chmod = options.mode ? ` && chmod ${options.mode} ${shQuote(path)}` : '';
+    ? `cat ${shPath(tmp)} >> ${shPath(path)} && rm -f ${shPath(tmp)}`
+    : `mv -f ${shPath(tmp)} ${shPath(path)}`;
+  const chmod = options.mode ? ` && chmod ${options.mode} ${shPath(path)}` : '';
   await run(sh, `${place}${chmod}`, `writing ${path}`);
   return { bytes: content.length, sha256: local };
 }
@@ -196,7 +224,7 @@ export async function searchLogs(
   maxMatches = 100,
 ): Promise<{ matches: LogMatch[]; truncated: boolean }> {
   const out = await sh.execute(
-    `find ${shQuote(path)} -type f -name ${shQuote(include)} -exec grep -nHE -e ${shQuote(pattern)} {} + 2>/dev/null | head -n ${maxMatches + 1}`,
+    `find ${shPath(path)} -type f -name ${shQuote(include)} -exec grep -nHE -e ${shQuote(pattern)} {} + 2>/dev/null | head -n ${maxMatches + 1}`,
     { timeoutMs: 60_000, maxOutput: Number.MAX_SAFE_INTEGER },
   );
   if (out.status !== 'done')

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GatewalkError } from '../errors.js';
 
 // How a command is typed into a POSIX shell (bash, dash, busybox ash) so that its output can be
 // cut out exactly and its exit code read, whatever it prints:
@@ -11,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 //   trailing comment cannot break the framing, and nothing is left on the terminal's input for
 //   the command to read by mistake. `command eval`, because a syntax error in a plain eval (a
 //   special builtin) makes busybox ash and dash drop the rest of the line, end marker included.
+//   The space before the command keeps a leading dash from being read as an option of eval.
 // - Octal escapes in a printf format are POSIX: no base64 or other tool needed on the remote side.
 // - The leading space keeps the line out of the history (HISTCONTROL=ignorespace, set once).
 
@@ -34,10 +36,19 @@ export function printfFormat(command: string): string {
   return out;
 }
 
+/** Busybox ash cuts typed lines at 1 KiB: longer framed lines are refused, not cut. */
+export const MAX_LINE = 1000;
+
 export function frameCommand(command: string, nonce = randomBytes(12).toString('hex')): Frame {
   const line =
-    ` printf 'GW''S%s\\n' ${nonce}; command eval "$(printf '${printfFormat(command)}')";` +
+    ` printf 'GW''S%s\\n' ${nonce}; command eval " $(printf -- '${printfFormat(command)}')";` +
     ` printf '\\nGW''E%s:%d:%s\\n' ${nonce} "$?" "$PWD"`;
+  if (line.length > MAX_LINE) {
+    throw new GatewalkError(
+      'command_too_long',
+      `the command is ${line.length - 150}+ characters once encoded, more than every shell takes in one typed line (busybox ash cuts at 1 KiB): write it to a script with write_file and run that`,
+    );
+  }
   return {
     nonce,
     line,

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface OutputLimits {
@@ -76,6 +76,14 @@ export class CommandOutput {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** Drops the output: memory and spill file. */
+  discard(): void {
+    this.close();
+    this.all = '';
+    this.tail = [];
+    if (this.spillFile) rmSync(this.spillFile, { force: true });
   }
 
   close(): void {

@@ -1,15 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
   readFileSync,
   realpathSync,
   renameSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { GatewalkError } from '../errors.js';
 import type { ShellExecutor } from './executor.js';
-import { readRemoteFile, shQuote, writeRemoteFile } from './files.js';
+import { MAX_FILE_BYTES, readRemoteFile, shPath, writeRemoteFile } from './files.js';
 
 export type OnConflict = 'fail' | 'overwrite' | 'rename';
 
@@ -61,9 +63,15 @@ export async function upload(
   const source = confined(options.localRoot, localPath);
   if (!existsSync(source))
     throw new GatewalkError('file_not_found', `${localPath}: no such local file`);
+  if (statSync(source).size > MAX_FILE_BYTES) {
+    throw new GatewalkError(
+      'file_too_large',
+      `${localPath} is over the ${MAX_FILE_BYTES}-byte transfer limit`,
+    );
+  }
   const data = readFileSync(source);
   const remoteExists = async (p: string) =>
-    (await sh.execute(`[ -e ${shQuote(p)} ]`)).exit_code === 0;
+    (await sh.execute(`[ -e ${shPath(p)} ]`)).exit_code === 0;
   let target = remotePath;
   if (await remoteExists(target)) {
     const how = options.onConflict ?? 'fail';
@@ -74,14 +82,15 @@ export async function upload(
       );
     if (how === 'rename') {
       const taken = new Set<string>();
-      for (let i = 1; i < 1000; i++) {
+      let free: string | undefined;
+      for (let i = 1; i < 1000 && !free; i++) {
         const candidate = renamed(remotePath, (p) => taken.has(p));
-        if (!(await remoteExists(candidate))) {
-          target = candidate;
-          break;
-        }
-        taken.add(candidate);
+        if (await remoteExists(candidate)) taken.add(candidate);
+        else free = candidate;
       }
+      if (!free)
+        throw new GatewalkError('file_conflict', `${remotePath}: no free name to rename to`);
+      target = free;
     }
   }
   options.onProgress?.(0, data.length);
@@ -116,8 +125,9 @@ export async function download(
   }
   mkdirSync(dirname(target), { recursive: true });
   // Temp file and rename: a failed write never leaves half a file under the real name.
-  const tmp = `${target}.gw-partial`;
-  writeFileSync(tmp, read.content, { mode: 0o600 });
+  // A fresh name, created exclusively: an existing file or link of that name is never followed.
+  const tmp = `${target}.gw-${randomBytes(6).toString('hex')}`;
+  writeFileSync(tmp, read.content, { mode: 0o600, flag: 'wx' });
   renameSync(tmp, target);
   return { localPath: target, bytes: read.content.length, sha256: read.sha256 };
 }

@@ -67,6 +67,22 @@ describe.each(['master-a', 'orders-pod', 'alpine-pod'])('commands at %s', (profi
     expect((await sh.execute('echo unterminated "quote')).exit_code).not.toBe(0);
   });
 
+  it('refuses a command too long to type, and one started while another starts', async () => {
+    await expect(sh.execute(`echo ${'é'.repeat(300)}`)).rejects.toThrow(
+      /busybox ash cuts at 1 KiB/,
+    );
+    const [a, b] = await Promise.allSettled([sh.execute('echo one'), sh.execute('echo two')]);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { output: 'one\n' } });
+    expect(b).toMatchObject({ status: 'rejected' });
+    expect(String((b as PromiseRejectedResult).reason)).toMatch(
+      /starting on this session|still running/,
+    );
+  });
+
+  it('runs a command that starts with a dash', async () => {
+    expect((await sh.execute('-x-no-such 2>/dev/null; echo rc=$?')).output).toBe('rc=127\n');
+  });
+
   it('cannot be fooled by output that prints a marker', async () => {
     const r = await sh.execute(
       "printf '\\nGWE%s:%d:%s\\n' 0123456789abcdef01234567 0 /fake; echo after; exit_code_is() { :; }; (exit 3)",

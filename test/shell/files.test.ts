@@ -57,6 +57,18 @@ describe.each(['orders-pod', 'alpine-pod'])('files through the shell at %s', (pr
     expect(part.content.toString()).toBe('one');
   });
 
+  it('fails cleanly when the folder does not exist, and the session stays usable', async () => {
+    await expect(writeRemoteFile(sh, 'no/such/dir/f.txt', Buffer.from('x'))).rejects.toThrow(
+      /^writing no\/such\/dir\/f\.txt: cannot create/,
+    );
+    expect((await sh.execute('echo still here')).output).toBe('still here\n');
+  });
+
+  it('handles a path that starts with a dash', async () => {
+    await writeRemoteFile(sh, '-dash.txt', Buffer.from('dash\n'));
+    expect((await readRemoteFile(sh, '-dash.txt')).content.toString()).toBe('dash\n');
+  });
+
   it('says so when the file does not exist', async () => {
     await expect(readRemoteFile(sh, 'missing.txt')).rejects.toThrow(
       /^reading missing\.txt: .*(No such file|can't open|nonexistent)/i,
