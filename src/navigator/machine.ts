@@ -55,6 +55,14 @@ function pageEndsAtPrompt(buffer: string, line: string, pageEnd: string): boolea
   );
 }
 
+/**
+ * The lines to look for an entry in: the rendered screen (menus drawn with escape codes), and
+ * the text that arrived since, which a screen snapshot taken a moment earlier may lack.
+ */
+function pageLines(screen: string[], buffer: string): string[] {
+  return [...screen, ...buffer.split('\n')];
+}
+
 /** Entries of a menu page: the screen lines that match `line`, with their named groups. */
 export function menuEntries(lines: string[], line: string): Record<string, string>[] {
   const re = profileRegex(line);
@@ -215,9 +223,14 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
     guards: {
       earliest: ({ context }: { context: NavContext }, p: { patterns: string[]; index: number }) =>
         earliestMatch(context.buffer, p.patterns)?.which === p.index,
-      entryFound: ({ event }: { event: NavEvent }, p: { line: string; item: string }) =>
+      entryFound: (
+        { context, event }: { context: NavContext; event: NavEvent },
+        p: { line: string; item: string },
+      ) =>
         event.type === 'SCREEN' &&
-        menuEntries(event.lines, p.line).some((e) => profileRegex(p.item).test(e.label ?? '')),
+        menuEntries(pageLines(event.lines, context.buffer), p.line).some((e) =>
+          profileRegex(p.item).test(e.label ?? ''),
+        ),
       pageDrawn: (
         { context, event }: { context: NavContext; event: NavEvent },
         p: { line: string; pageEnd: string; canPage: boolean; maxPages: number },
@@ -248,8 +261,8 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
       resetSelect: assign({ pages: 1, seen: [] }),
       choose: sendTo(
         'io',
-        ({ event }, p: { line: string; item: string; send: string }): IoCommand => {
-          const lines = event.type === 'SCREEN' ? event.lines : [];
+        ({ context, event }, p: { line: string; item: string; send: string }): IoCommand => {
+          const lines = event.type === 'SCREEN' ? pageLines(event.lines, context.buffer) : [];
           const entry =
             menuEntries(lines, p.line).find((e) => profileRegex(p.item).test(e.label ?? '')) ?? {};
           const text = p.send.replace(

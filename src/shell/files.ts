@@ -169,13 +169,13 @@ export async function writeRemoteFile(
     { timeoutMs: 0 },
   );
   try {
-    await sh.waitForOutput(started.command_id, ready, 15_000);
+    await sh.waitForOutput(started.command_id, ready, 10_000);
   } catch {
-    const end = await sh.get(started.command_id, 5_000);
+    const end = await sh.get(started.command_id, 3_000);
     if (end.status !== 'done') await sh.interrupt().catch(() => undefined);
     throw new GatewalkError(
       'file_remote_error',
-      `writing ${path}: cannot create ${tmp} (${end.output.trim() || 'no answer'})`,
+      `writing ${path}: cannot create ${tmp} (${end.output.trim() || `no answer; status ${end.status}`})`,
     );
   }
   const lines = content.toString('base64').match(/.{1,76}/g) ?? [];
