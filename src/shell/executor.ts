@@ -7,8 +7,9 @@ import type { NavSession } from '../navigator/session.js';
 import { redact } from '../navigator/walk.js';
 import { resolveSecret } from '../profiles/secrets.js';
 import type { Handler, Hop } from '../profiles/types.js';
-import { frameCommand, PREPARE_SHELL, type Frame } from './framing.js';
+import { frameCommand, PREPARE_SHELL } from './framing.js';
 import { CommandOutput } from './output.js';
+import { visiblePending, waitForRun, type Running } from './running.js';
 import {
   looksLikeInputPrompt,
   type CommandResult,
@@ -23,28 +24,6 @@ const KEEP_FINISHED = 20;
 
 // Enough text kept back to find an end marker that a chunk boundary cut (it holds the cwd).
 const MARKER_WINDOW = 4400;
-
-interface Running {
-  id: string;
-  frame: Frame | null;
-  prompt: string;
-  started: number;
-  /** When output last arrived. */
-  lastOutput: number;
-  phase: 'start' | 'body' | 'done';
-  pending: string;
-  handlerWindow: string;
-  output: CommandOutput;
-  exitCode: number | null;
-  cwd?: string;
-  waitingForInput: boolean;
-  /** Ctrl-C was sent: the shell drops the rest of the line, so the prompt ends the command. */
-  interrupted: boolean;
-  /** A `fail:` handler matched: why the command was stopped. */
-  failure?: string;
-  changed: Set<() => void>;
-  stop: () => void;
-}
 
 /**
  * Runs commands at the last hop of a session: one at a time, each framed so its exact output and
@@ -75,7 +54,7 @@ export class ShellExecutor {
   /** Starts a command and waits for it up to the timeout. */
   async execute(command: string, options: ExecuteOptions = {}): Promise<CommandResult> {
     if (this.current && options.waitIfBusyMs)
-      await this.waitFor(this.current, options.waitIfBusyMs, true);
+      await waitForRun(this.current, options.waitIfBusyMs, true);
     if (this.starting && !this.current) {
       throw new GatewalkError(
         'session_busy',
@@ -101,7 +80,7 @@ export class ShellExecutor {
     if (this.hop.shell === 'posix' && !this.prepared) {
       this.prepared = true;
       const prep = await this.start(PREPARE_SHELL);
-      await this.waitFor(prep, 10_000);
+      await waitForRun(prep, 10_000);
       if (prep.phase !== 'done')
         throw new GatewalkError(
           'shell_unprepared',
@@ -109,7 +88,7 @@ export class ShellExecutor {
         );
     }
     const run = await this.start(command);
-    await this.waitFor(run, options.timeoutMs ?? 30_000);
+    await waitForRun(run, options.timeoutMs ?? 30_000);
     return this.result(run, options.maxOutput);
   }
 
@@ -117,7 +96,7 @@ export class ShellExecutor {
   async get(id: string, waitMs = 0, maxOutput?: number): Promise<CommandResult> {
     const run = this.current?.id === id ? this.current : this.finished.get(id);
     if (!run) throw new GatewalkError('command_unknown', `no command ${id} in this session`);
-    await this.waitFor(run, waitMs);
+    await waitForRun(run, waitMs);
     return this.result(run, maxOutput);
   }
 
@@ -185,7 +164,7 @@ export class ShellExecutor {
     run.interrupted = true;
     for (const key of ['\x03', '\x1c']) {
       this.session.pty.write(key);
-      await this.waitFor(run, graceMs);
+      await waitForRun(run, graceMs);
       if (run.phase === 'done') return this.result(run);
     }
     throw new GatewalkError(
@@ -380,39 +359,9 @@ export class ShellExecutor {
     for (const notify of run.changed) notify();
   }
 
-  /** Resolves when the command ends, waits for input, or `ms` passes: never later. */
-  private waitFor(run: Running, ms: number, untilDone = false): Promise<void> {
-    const settled = () => run.phase === 'done' || (!untilDone && run.waitingForInput);
-    if (settled() || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        run.changed.delete(check);
-        resolve();
-      };
-      const check = () => {
-        if (settled()) done();
-      };
-      const timer = setTimeout(done, ms);
-      run.changed.add(check);
-    });
-  }
-
-  /** Output held back while the end marker might be arriving, minus what could be the marker. */
-  private visiblePending(run: Running): string {
-    if (run.phase === 'done') return '';
-    if (!run.frame) return run.pending;
-    const marker = `\nGWE${run.frame.nonce}:`;
-    const nl = run.pending.lastIndexOf('\n');
-    const tail = nl < 0 ? '' : run.pending.slice(nl);
-    // A lone trailing newline is most likely the command's own: only "\nG..." is held back.
-    const maybeMarker = tail.length > 1 && (marker.startsWith(tail) || tail.startsWith(marker));
-    return maybeMarker ? run.pending.slice(0, nl) : run.pending;
-  }
-
   private async result(run: Running, maxOutput = 64 * 1024): Promise<CommandResult> {
     const { text, truncated } = run.output.view(maxOutput);
-    const output = truncated ? text : text + this.visiblePending(run);
+    const output = truncated ? text : text + visiblePending(run);
     const status: CommandStatus =
       run.phase === 'done' ? 'done' : run.waitingForInput ? 'awaiting_input' : 'running';
     return {
