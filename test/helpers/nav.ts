@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { Lab } from '../../lab/server.js';
 import { LAB_CLIENT_KEY } from '../../lab/server.js';
 import {
@@ -7,6 +8,8 @@ import {
   type OpenOptions,
 } from '../../src/navigator/session.js';
 import { loadProfiles } from '../../src/profiles/registry.js';
+import { ShellExecutor } from '../../src/shell/executor.js';
+import { labOnFreePort } from './lab.js';
 import type { ProfileRegistry } from '../../src/profiles/registry.js';
 import { packagePath } from '../../src/paths.js';
 import { loadFromTexts } from './profiles.js';
@@ -46,4 +49,32 @@ export async function withSession<T>(
   } finally {
     await closeSession(session);
   }
+}
+
+/**
+ * A lab for one test file (started before, stopped after), the shipped profiles pointed at it,
+ * and shells opened on it that are closed at the end.
+ */
+export function useLab(options: Parameters<typeof labOnFreePort>[0] = {}) {
+  const sessions: NavSession[] = [];
+  const fixture = {
+    lab: undefined as unknown as Lab,
+    open: undefined as unknown as ReturnType<typeof atLab>,
+    /** Options that resolve `via` targets of the shipped profiles. */
+    options: () => ({ lookup: (n: string) => fixture.open(n) }),
+    async shellAt(profile: string): Promise<ShellExecutor> {
+      const session = await openSession(fixture.open(profile), fixture.options());
+      sessions.push(session);
+      return new ShellExecutor(session);
+    },
+  };
+  beforeAll(async () => {
+    fixture.lab = await labOnFreePort(options);
+    fixture.open = atLab(shipped, fixture.lab);
+  });
+  afterAll(async () => {
+    for (const s of sessions) await closeSession(s, { leave: false });
+    await fixture.lab.close();
+  });
+  return fixture;
 }

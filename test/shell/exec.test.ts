@@ -1,32 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Lab } from '../../lab/server.js';
-import { closeSession, openSession, type NavSession } from '../../src/navigator/session.js';
-import { ShellExecutor } from '../../src/shell/executor.js';
-import { labOnFreePort } from '../helpers/lab.js';
-import { atLab, shipped } from '../helpers/nav.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ShellExecutor } from '../../src/shell/executor.js';
+import { useLab } from '../helpers/nav.js';
 
-let lab: Lab;
-let open: ReturnType<typeof atLab>;
-const sessions: NavSession[] = [];
-beforeAll(async () => {
-  lab = await labOnFreePort();
-  open = atLab(shipped, lab);
-});
-afterAll(async () => {
-  for (const s of sessions) await closeSession(s, { leave: false });
-  await lab.close();
-});
-
-async function shellAt(profile: string): Promise<ShellExecutor> {
-  const session = await openSession(open(profile), { lookup: (n) => open(n) });
-  sessions.push(session);
-  return new ShellExecutor(session);
-}
+const fixture = useLab();
 
 describe.each(['master-a', 'orders-pod', 'alpine-pod'])('commands at %s', (profile) => {
   let sh: ShellExecutor;
   beforeAll(async () => {
-    sh = await shellAt(profile);
+    sh = await fixture.shellAt(profile);
   });
   // A failed test must not leave the next one a busy session.
   afterEach(async () => {

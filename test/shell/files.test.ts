@@ -1,32 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Lab } from '../../lab/server.js';
-import { closeSession, openSession, type NavSession } from '../../src/navigator/session.js';
-import { ShellExecutor } from '../../src/shell/executor.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ShellExecutor } from '../../src/shell/executor.js';
 import { readRemoteFile, searchLogs, writeRemoteFile } from '../../src/shell/files.js';
-import { labOnFreePort } from '../helpers/lab.js';
-import { atLab, shipped } from '../helpers/nav.js';
+import { useLab } from '../helpers/nav.js';
 
-let lab: Lab;
-let open: ReturnType<typeof atLab>;
-const sessions: NavSession[] = [];
-beforeAll(async () => {
-  lab = await labOnFreePort();
-  open = atLab(shipped, lab);
-});
-afterAll(async () => {
-  for (const s of sessions) await closeSession(s, { leave: false });
-  await lab.close();
-});
+const fixture = useLab();
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe.each(['orders-pod', 'alpine-pod'])('files through the shell at %s', (profile) => {
   let sh: ShellExecutor;
   beforeAll(async () => {
-    const s = await openSession(open(profile), { lookup: (n) => open(n) });
-    sessions.push(s);
-    sh = new ShellExecutor(s);
+    sh = await fixture.shellAt(profile);
   });
 
   it('writes and reads back text, verified with SHA-256', async () => {

@@ -17,6 +17,21 @@ beforeAll(async () => {
 });
 afterAll(() => lab.close());
 
+/** A root shell on master-a whose hop has this one handler (YAML flow mapping). */
+function masterWithHandler(name: string, handler: string) {
+  return profilesFrom(`  ${name}:
+    connect: ${labConnect(lab)}
+    timeout: 5s
+    hops:
+      - { name: menu, prompt: 'Target IP: $' }
+      - name: master
+        steps: [{ send_text: master-a }, { wait_for: 'User number: $' }, { send_text: '2' }]
+        prompt: '\\]# $'
+        shell: posix
+        on: [${handler}]
+`);
+}
+
 describe('shell execution beyond the plain case', () => {
   it('on a shell: none hop, ends a command at the prompt, with no exit code', async () => {
     const s = await openSession(open('cmsm'), { lookup: (n) => open(n) });
@@ -30,17 +45,10 @@ describe('shell execution beyond the plain case', () => {
   });
 
   it("answers a sudo-style password prompt with the hop's handler, unseen by the caller", async () => {
-    const registry = profilesFrom(`  sudoer:
-    connect: ${labConnect(lab)}
-    timeout: 5s
-    hops:
-      - { name: menu, prompt: 'Target IP: $' }
-      - name: master
-        steps: [{ send_text: master-a }, { wait_for: 'User number: $' }, { send_text: '2' }]
-        prompt: '\\]# $'
-        shell: posix
-        on: [{ match: '\\[sudo\\] password for \\S+: $', send_secret: { env: SUDO_PW } }]
-`);
+    const registry = masterWithHandler(
+      'sudoer',
+      "{ match: '\\[sudo\\] password for \\S+: $', send_secret: { env: SUDO_PW } }",
+    );
     const secrets = { env: { SUDO_PW: 'sudo-s3cret' } };
     const s = await openSession(registry.resolve('sudoer'), {
       lookup: (n) => registry.resolveVia(n),
@@ -61,17 +69,10 @@ describe('shell execution beyond the plain case', () => {
   });
 
   it('stops a command when a hop handler with fail: matches, and says why', async () => {
-    const registry = profilesFrom(`  strict:
-    connect: ${labConnect(lab)}
-    timeout: 5s
-    hops:
-      - { name: menu, prompt: 'Target IP: $' }
-      - name: master
-        steps: [{ send_text: master-a }, { wait_for: 'User number: $' }, { send_text: '2' }]
-        prompt: '\\]# $'
-        shell: posix
-        on: [{ match: 'FATAL: disk full', fail: 'the host is out of disk' }]
-`);
+    const registry = masterWithHandler(
+      'strict',
+      "{ match: 'FATAL: disk full', fail: 'the host is out of disk' }",
+    );
     const s = await openSession(registry.resolve('strict'), {
       lookup: (n) => registry.resolveVia(n),
     });
