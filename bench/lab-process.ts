@@ -8,7 +8,14 @@ export async function labInChildProcess(
 ): Promise<{ port: number; stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [packagePath('dist', 'src', 'cli', 'index.js'), 'lab', '--port', '0', ...args],
+    [
+      ...(process.env.BENCH_LAB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      packagePath('dist', 'src', 'cli', 'index.js'),
+      'lab',
+      '--port',
+      '0',
+      ...args,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AnsiStripper, stripAnsi } from '../src/terminal/ansi.js';
 
@@ -17,6 +18,44 @@ describe('escape sequence stripping', () => {
     expect(parts.map((p) => s.push(p))).toEqual(['ab', '', 'c', 'd', 'e', '', 'f']);
   });
 
+  it('gives the same text however the stream is cut', () => {
+    const piece = fc.constantFrom(
+      'a',
+      'é',
+      '€',
+      ' ',
+      '\n',
+      '\r',
+      '\x1b',
+      '[',
+      ']',
+      '1',
+      ';',
+      'm',
+      'P',
+      '\\',
+      '\x07',
+      '\x9b',
+      '(',
+      'B',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), fc.array(fc.nat(60)), (pieces, cuts) => {
+        const text = pieces.join('');
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const s = new AnsiStripper();
+        let out = '';
+        let from = 0;
+        for (const p of [...points, text.length]) {
+          out += s.push(text.slice(from, p));
+          from = p;
+        }
+        expect(out).toBe(stripAnsi(text));
+        expect(out).not.toMatch(/[\x1b\r\x07\x9b]/);
+      }),
+    );
+  });
+
   it('gives up on a control string that never ends', () => {
     const s = new AnsiStripper();
     expect(s.push(`\x1b]${'x'.repeat(5000)}`)).toBe('x'.repeat(5000 - 4097));
@@ -29,5 +68,100 @@ describe('redaction', () => {
     expect(redact('Password: hunter2\nok', ['hunter2'])).toBe('Password: ******\nok');
     expect(redact('token: abcd\nefgh end', ['abcdefgh'])).toBe('token: ****** end');
     expect(redact('a.b*c', ['a.b*c'])).toBe('******');
+  });
+});
+
+describe('the screen', () => {
+  // The reference: a headless xterm fed every byte, as the screen was before it held text back.
+  async function reference(cols: number, rows: number, chunks: string[]) {
+    const { default: xterm } = await import('@xterm/headless');
+    const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
+    for (const c of chunks) term.write(new Uint8Array(Buffer.from(c)));
+    await new Promise<void>((resolve) => term.write('', resolve));
+    const b = term.buffer.active;
+    const lines = Array.from(
+      { length: rows },
+      (_, r) => b.getLine(b.viewportY + r)?.translateToString(true) ?? '',
+    );
+    const result = { lines, cursor: { row: b.cursorY, col: b.cursorX } };
+    term.dispose();
+    return result;
+  }
+
+  it('shows what a terminal fed every byte shows, however much plain text it skipped', async () => {
+    const { Screen } = await import('../src/terminal/screen.js');
+    // Mostly plain text, as real output is, so runs long enough to be cut happen often.
+    const piece = fc.oneof(
+      {
+        weight: 12,
+        arbitrary: fc.constantFrom(
+          'line of text\r\n',
+          'x'.repeat(33),
+          '\r\n',
+          'é€\r\n',
+          '\t|\b',
+          '\n',
+          'ab',
+        ),
+      },
+      fc.constantFrom('\x1b[31m', '\x1b[2J', '\x1b[H', '\x1b[5;3H', '\x1b[2;4r', '\x1b[r'),
+      fc.constantFrom('\x1b[?1049h', '\x1b[?1049l', '\x1b[K', '\x1b]0;t\x07', '\x1bc'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 300 }),
+        fc.array(fc.nat(6000), { maxLength: 40 }),
+        async (pieces, cuts) => {
+          const text = pieces.join('');
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks: string[] = [];
+          let from = 0;
+          for (const p of [...points, text.length]) {
+            chunks.push(text.slice(from, p));
+            from = p;
+          }
+          const screen = new Screen(16, 6, () => {}, 48);
+          for (const c of chunks) screen.write(c);
+          const seen = await screen.snapshot();
+          screen.dispose();
+          const expected = await reference(16, 6, chunks);
+          expect({ lines: seen.lines, cursor: seen.cursor }).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the screen after a long run of plain text', () => {
+  async function compare(chunks: string[]) {
+    const { Screen } = await import('../src/terminal/screen.js');
+    const { default: xterm } = await import('@xterm/headless');
+    const screen = new Screen(16, 6, () => {}, 48);
+    const term = new xterm.Terminal({ cols: 16, rows: 6, allowProposedApi: true });
+    for (const c of chunks) {
+      screen.write(c);
+      term.write(c);
+    }
+    const seen = await screen.snapshot();
+    await new Promise<void>((resolve) => term.write('', resolve));
+    const b = term.buffer.active;
+    const lines = seen.lines.map((_, r) => b.getLine(b.viewportY + r)?.translateToString(true));
+    term.dispose();
+    screen.dispose();
+    expect(seen.lines).toEqual(lines);
+    expect(seen.cursor).toEqual({ row: b.cursorY, col: b.cursorX });
+    return seen.lines;
+  }
+  const lines = (n: number, end: string) => Array.from({ length: n }, (_, i) => `l${i}${end}`);
+
+  it('keeps rows outside a scroll region', async () => {
+    const shown = await compare(['\x1b[2J\x1b[2;4r', 'top ', ...lines(60, '\r\n')]);
+    expect(shown[0]).toBe('top l0');
+  });
+
+  it('starts the text it kept in the column the dropped text left it in', async () => {
+    const shown = await compare(['abcdefgh', 'more', ...lines(3, '\r\n'), ...lines(30, '\n')]);
+    expect(shown.some((l) => /^ {4,}l\d+$/.test(l))).toBe(true);
   });
 });

@@ -87,7 +87,7 @@ export class ShellExecutor {
           'the shell did not answer the preparation command',
         );
     }
-    const run = await this.start(command);
+    const run = await this.start(command, options.memoryChars);
     await waitForRun(run, options.timeoutMs ?? 30_000);
     return this.result(run, options.maxOutput);
   }
@@ -215,7 +215,7 @@ export class ShellExecutor {
     return this.current?.id ?? null;
   }
 
-  private async start(command: string): Promise<Running> {
+  private async start(command: string, memoryChars?: number): Promise<Running> {
     await this.atPrompt();
     const hop = this.hop;
     const id = `cmd_${randomBytes(6).toString('hex')}`;
@@ -230,7 +230,7 @@ export class ShellExecutor {
       pending: '',
       handlerWindow: '',
       output: new CommandOutput(id, {
-        memoryChars: this.options.memoryChars ?? 8 * 1024 * 1024,
+        memoryChars: memoryChars ?? this.options.memoryChars ?? 1024 * 1024,
         spillDir: this.options.spillDir ?? join(tmpdir(), `gatewalk-${process.pid}`, 'outputs'),
       }),
       exitCode: null,

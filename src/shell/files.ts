@@ -26,7 +26,12 @@ async function run(
   what: string,
   timeoutMs = 60_000,
 ): Promise<string> {
-  const r = await sh.execute(command, { timeoutMs, maxOutput: Number.MAX_SAFE_INTEGER });
+  // The whole output is the data: it must stay in memory, and a chunk is at most ~1.4 Mi chars.
+  const r = await sh.execute(command, {
+    timeoutMs,
+    maxOutput: Number.MAX_SAFE_INTEGER,
+    memoryChars: 4 * READ_CHUNK,
+  });
   if (r.status !== 'done') {
     // Leave the session usable: stop what still runs before saying it stalled.
     await sh.interrupt().catch(() => undefined);
@@ -225,7 +230,7 @@ export async function searchLogs(
 ): Promise<{ matches: LogMatch[]; truncated: boolean }> {
   const out = await sh.execute(
     `find ${shPath(path)} -type f -name ${shQuote(include)} -exec grep -nHE -e ${shQuote(pattern)} {} + 2>/dev/null | head -n ${maxMatches + 1}`,
-    { timeoutMs: 60_000, maxOutput: Number.MAX_SAFE_INTEGER },
+    { timeoutMs: 60_000, maxOutput: Number.MAX_SAFE_INTEGER, memoryChars: 4 * READ_CHUNK },
   );
   if (out.status !== 'done')
     throw new GatewalkError(

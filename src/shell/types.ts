@@ -32,12 +32,14 @@ export interface ExecuteOptions {
   maxOutput?: number;
   /** When another command runs, wait this long for it to end instead of failing at once. */
   waitIfBusyMs?: number;
+  /** Characters of this command's output kept in memory (default: the executor's budget). */
+  memoryChars?: number;
 }
 
 export interface ExecutorOptions {
   /** Folder for outputs that outgrow memory (0600 files). */
   spillDir?: string;
-  /** Characters of one command's output kept in memory (default 8 Mi). */
+  /** Characters of one command's output kept in memory (default 1 Mi: the last 20 outputs are kept, so a session holds at most about 20 MiB of them). */
   memoryChars?: number;
   secrets?: SecretContext;
 }

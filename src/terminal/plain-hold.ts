@@ -1,0 +1,90 @@
+// Holds plain text on its way to the headless terminal. A run of text with no control
+// sequences changes nothing but the cells it is printed in and the cursor, so once it has
+// scrolled the screen over twice, what came before its last lines can no longer be seen: the
+// hold drops it. A 50 MB `cat` then costs the terminal a few screens of parsing, not 50 MB.
+
+// Anything but printable text, tab, backspace, CR and LF; C1 controls as UTF-8 (C2 80..9F).
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const CONTROL = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]/;
+// eslint-disable-next-line no-control-regex -- DECSTBM (set scroll region) and RIS (reset)
+const REGION = /\x1b\[(\d*)(?:;(\d*))?r|\x1bc/g;
+// eslint-disable-next-line no-control-regex -- a DECSTBM that may go on in the next chunk
+const PARTIAL = /\x1b(?:\[[\d;]*)?$/;
+
+export class PlainTextHold {
+  private parts: string[] = [];
+  private size = 0;
+  /** Text was dropped: the terminal gets a CR first, so the rest starts in column 0 as it did. */
+  private cut = false;
+  /** The chunk after one with controls may finish a sequence that chunk began. */
+  private afterControl = true;
+  /** With a scroll region, text can land on rows outside it: nothing is dropped then. */
+  private scrollRegion = false;
+  private carry = '';
+
+  constructor(
+    private readonly rows: () => number,
+    private readonly compactAt = 256 * 1024,
+  ) {}
+
+  /** Takes a chunk and returns true, or returns false: the caller writes it (after `take()`). */
+  offer(bytes: Buffer): boolean {
+    const text = bytes.toString('latin1');
+    if (this.afterControl || this.carry || CONTROL.test(text)) {
+      this.noteRegion(text);
+      this.afterControl = CONTROL.test(text);
+      return false;
+    }
+    if (this.scrollRegion) return false;
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= this.compactAt) this.compact();
+    if (this.size < this.compactAt * 4) return true;
+    // A huge run with no line ends to cut at: let the terminal have it.
+    this.parts.pop();
+    this.size -= text.length;
+    return false;
+  }
+
+  /** Everything held, to write before anything else; null if nothing is. */
+  take(): Buffer | null {
+    if (this.parts.length === 0) return null;
+    const text = (this.cut ? '\r' : '') + this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    this.cut = false;
+    return Buffer.from(text, 'latin1');
+  }
+
+  private noteRegion(text: string): void {
+    const seen = this.carry + text;
+    for (const m of seen.matchAll(REGION)) {
+      if (m[0] === '\x1bc') this.scrollRegion = false;
+      else {
+        const top = Number(m[1] || '1');
+        const bottom = m[2] ? Number(m[2]) : Infinity;
+        this.scrollRegion = top > 1 || bottom < this.rows();
+      }
+    }
+    this.carry = PARTIAL.exec(seen)?.[0] ?? '';
+    if (this.carry.length > 16) this.carry = '';
+  }
+
+  /** Keeps the text from a CR LF with over two screens of lines after it. */
+  private compact(): void {
+    const all = this.parts.join('');
+    let at = all.length;
+    for (let lines = 0; lines < 2 * this.rows() + 2; lines++) {
+      at = all.lastIndexOf('\n', at - 1);
+      if (at <= 0) break;
+    }
+    const crlf = at > 0 ? all.lastIndexOf('\r\n', at - 1) : -1;
+    if (crlf < 0) {
+      this.parts = [all];
+      return;
+    }
+    this.parts = [all.slice(crlf + 2)];
+    this.size = all.length - crlf - 2;
+    this.cut = true;
+  }
+}
