@@ -8,10 +8,14 @@ import type { CliIo } from './io.js';
 import { runLabCommand } from './lab-command.js';
 import { runGraphCommand, runOpenCommand, runRunCommand } from './nav-commands.js';
 import { runProfilesCommand, runValidateCommand } from './profiles-commands.js';
+import { runServeCommand } from './serve-command.js';
+import { runTranscriptCommand } from './transcript-command.js';
 
 const USAGE = `Usage: gatewalk <command> [options]
 
 Commands:
+  serve     the MCP server for agents (stdio; --http PORT for Streamable HTTP) (gatewalk serve --help)
+  transcript export a session transcript as asciicast, or show it (gatewalk transcript --help)
   open      walk a profile and hand over the terminal (Ctrl-] detaches)
   run       walk a profile, run one command, print its output (gatewalk run P -- CMD)
   graph     print a profile's walk as a Mermaid state diagram
@@ -41,6 +45,7 @@ const io: CliIo = {
   onToggle: (handler) => process.on('SIGUSR2', handler),
   env: process.env,
   cwd: process.cwd(),
+  protocol: { input: process.stdin, output: process.stdout },
   ...(process.stdin.isTTY && process.stdout.isTTY
     ? {
         terminal: {
@@ -80,6 +85,10 @@ async function main(argv: string[]): Promise<number> {
       return runValidateCommand(args, io);
     case 'profiles':
       return runProfilesCommand(args, io);
+    case 'serve':
+      return runServeCommand(args, io);
+    case 'transcript':
+      return runTranscriptCommand(args, io);
     case 'demo':
       await runDemoCommand(args, io);
       return 0;

@@ -1,3 +1,5 @@
+import type { Readable, Writable } from 'node:stream';
+
 /** What a CLI command may touch of the outside world; only src/cli/index.ts builds the real one. */
 export interface CliIo {
   out(line: string): void;
@@ -12,6 +14,8 @@ export interface CliIo {
   cwd: string;
   /** The user's terminal, when standard input is one (`gatewalk open` hands it over). */
   terminal?: UserTerminal;
+  /** Standard input and output as byte streams, for a protocol (`gatewalk serve` speaks MCP). */
+  protocol?: { input: Readable; output: Writable };
 }
 
 export interface UserTerminal {

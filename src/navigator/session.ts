@@ -16,6 +16,8 @@ export interface OpenOptions extends WalkOptions {
   sshConfigFile?: string;
   /** The ssh-agent socket for `agent: true` profiles (default: SSH_AUTH_SOCK). */
   agentSocket?: string;
+  /** Called with the PTY before the walk starts (a transcript records the walk too). */
+  onPty?: (pty: Pty) => void;
 }
 
 /** A walked path: one SSH connection, one PTY, standing at the last hop's prompt. */
@@ -59,6 +61,7 @@ export async function openSession(
   try {
     const channel = await openShell(connection, profile);
     pty = new Pty(channel, { cols: profile.terminal.cols, rows: profile.terminal.rows });
+    options.onPty?.(pty);
     const result = await walk(profile, pty, prepared, options);
     return { profile, connection, pty, walk: result };
   } catch (err) {

@@ -154,7 +154,7 @@ export async function walk(
     pty.once('close', onClose);
     if (pty.closed) onClose();
     receive((cmd) => {
-      if (cmd.type === 'WRITE') pty.write(render(cmd.output));
+      if (cmd.type === 'WRITE') pty.write(render(cmd.output), { secret: 'secret' in cmd.output });
       else
         void pty.screen
           .snapshot()

@@ -78,6 +78,11 @@ export function* fieldsOf(flat: FlatProfile): Generator<Field> {
     if (f && typeof f.value === 'string')
       yield { kind: 'text', value: f.value, src: f.src, path: f.path };
   }
+  const deny = flat.policy.deny;
+  if (deny) {
+    for (const [i, pattern] of deny.value.entries())
+      yield { kind: 'regex', value: pattern, src: deny.src, path: [...deny.path, i] };
+  }
   for (const h of flat.on) yield* handlerFields(h.value, h.src, h.path);
   for (const hop of flat.hops) {
     const { value, src, path } = hop;

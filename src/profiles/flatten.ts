@@ -1,5 +1,5 @@
 import type { ProfileSource } from './load-file.js';
-import type { RawConnect, RawDuration, RawHandler, RawHop, RawParam } from './types.js';
+import type { RawConnect, RawDuration, RawHandler, RawHop, RawParam, RawPolicy } from './types.js';
 
 /** A value together with the profile source and path it was written at. */
 export interface Located<T> {
@@ -21,6 +21,7 @@ export interface FlatProfile {
   terminal: { term?: string; cols?: number; rows?: number };
   timeout?: Located<RawDuration>;
   openTimeout?: Located<RawDuration>;
+  policy: { [K in keyof RawPolicy]?: Located<NonNullable<RawPolicy[K]>> };
   on: Located<RawHandler>[];
   hops: Located<RawHop>[];
 }
@@ -48,9 +49,9 @@ export function chainOf(
 }
 
 /**
- * Applies the chain: params, connect and terminal merge key by key (the nearer profile wins),
- * timeouts come from the nearest profile that sets them, handlers and hops add up, the farthest
- * ancestor's first.
+ * Applies the chain: params, connect, terminal and policy merge key by key (the nearer profile
+ * wins), timeouts come from the nearest profile that sets them, handlers and hops add up, the
+ * farthest ancestor's first.
  */
 export function flatten(chain: ProfileSource[]): FlatProfile {
   const self = chain[0] as ProfileSource;
@@ -62,6 +63,7 @@ export function flatten(chain: ProfileSource[]): FlatProfile {
     params: {},
     connect: {},
     terminal: {},
+    policy: {},
     on: [],
     hops: [],
   };
@@ -81,6 +83,16 @@ export function flatten(chain: ProfileSource[]): FlatProfile {
           value,
           src,
           path: ['connect', key],
+        };
+      }
+    }
+    // Key by key, so a child can lift read_only and keep the parent's deny list, or the reverse.
+    for (const [key, value] of Object.entries(raw.policy ?? {})) {
+      if (value !== undefined) {
+        (flat.policy as Record<string, Located<unknown>>)[key] = {
+          value,
+          src,
+          path: ['policy', key],
         };
       }
     }

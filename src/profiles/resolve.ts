@@ -218,6 +218,10 @@ export function resolveProfile(
     terminal,
     timeoutMs: defaultWait,
     openTimeoutMs: p.openTimeout ? durationMs(p.openTimeout.value) : DEFAULT_OPEN_TIMEOUT_MS,
+    policy: {
+      readOnly: p.policy.read_only?.value ?? false,
+      deny: (p.policy.deny?.value ?? []).map(regex),
+    },
     on: p.on.map(({ value, src, path }) => handler(value, src, path)),
     hops,
   });

@@ -70,6 +70,11 @@ export interface RawConnect {
   timeout?: RawDuration;
 }
 
+export interface RawPolicy {
+  read_only?: boolean;
+  deny?: string[];
+}
+
 export interface RawProfile {
   description?: string;
   abstract?: boolean;
@@ -79,6 +84,7 @@ export interface RawProfile {
   terminal?: { term?: string; cols?: number; rows?: number };
   timeout?: RawDuration;
   open_timeout?: RawDuration;
+  policy?: RawPolicy;
   on?: RawHandler[];
   hops?: RawHop[];
 }
@@ -199,6 +205,11 @@ export interface ResolvedProfile {
   terminal: { term: string; cols: number; rows: number };
   timeoutMs: number;
   openTimeoutMs: number;
+  /**
+   * What commands at the last hop may do: `readOnly` refuses writes, `deny` holds regex sources
+   * (parameters inserted, escaped) that refuse any command they match.
+   */
+  policy: { readOnly: boolean; deny: string[] };
   on: Handler[];
   hops: Hop[];
 }

@@ -9,16 +9,24 @@ import { resolveSecret } from '../profiles/secrets.js';
 import type { Handler, Hop } from '../profiles/types.js';
 import { frameCommand, PREPARE_SHELL } from './framing.js';
 import { CommandOutput } from './output.js';
-import { visiblePending, waitForRun, type Running } from './running.js';
+import {
+  settleAtDeadline,
+  statusOf,
+  summarize,
+  visiblePending,
+  waitForRun,
+  type Running,
+} from './running.js';
 import {
   looksLikeInputPrompt,
   type CommandResult,
   type CommandStatus,
+  type CommandSummary,
   type ExecuteOptions,
   type ExecutorOptions,
 } from './types.js';
 
-export type { CommandResult, CommandStatus, ExecuteOptions, ExecutorOptions };
+export type { CommandResult, CommandStatus, CommandSummary, ExecuteOptions, ExecutorOptions };
 
 const KEEP_FINISHED = 20;
 
@@ -88,7 +96,10 @@ export class ShellExecutor {
         );
     }
     const run = await this.start(command, options.memoryChars);
+    run.command = command;
+    this.options.onCommand?.({ phase: 'start', id: run.id, command });
     await waitForRun(run, options.timeoutMs ?? 30_000);
+    settleAtDeadline(run);
     return this.result(run, options.maxOutput);
   }
 
@@ -97,6 +108,7 @@ export class ShellExecutor {
     const run = this.current?.id === id ? this.current : this.finished.get(id);
     if (!run) throw new GatewalkError('command_unknown', `no command ${id} in this session`);
     await waitForRun(run, waitMs);
+    if (waitMs > 0) settleAtDeadline(run);
     return this.result(run, maxOutput);
   }
 
@@ -148,10 +160,13 @@ export class ShellExecutor {
     return run.output.range(offset, length);
   }
 
-  /** Types text for a command that waits for input (Enter appended unless `enter` is false). */
-  sendInput(text: string, enter = true): void {
+  /**
+   * Types text for a command that waits for input (Enter appended unless `enter` is false); a
+   * `sensitive` text is recorded as a secret (redacted in transcripts and screens).
+   */
+  sendInput(text: string, enter = true, sensitive = false): void {
     if (this.current) this.current.waitingForInput = false;
-    this.session.pty.write(enter ? `${text}\r` : text);
+    this.session.pty.write(enter ? `${text}\r` : text, { secret: sensitive });
   }
 
   /**
@@ -222,7 +237,9 @@ export class ShellExecutor {
     const frame = hop.shell === 'posix' ? frameCommand(command) : null;
     const run: Running = {
       id,
+      command: null,
       frame,
+      startedAt: new Date().toISOString(),
       prompt: hop.prompt ?? '',
       started: performance.now(),
       lastOutput: performance.now(),
@@ -270,7 +287,7 @@ export class ShellExecutor {
         const back = earliestMatch(pending, [run.prompt]);
         if (back) {
           this.session.pty.unread(pending.slice(back.end));
-          this.finish(run, 130);
+          this.finish(run, 130, true);
           return;
         }
       }
@@ -290,7 +307,7 @@ export class ShellExecutor {
         // Interrupted before the end marker: the prompt says the shell is back.
         run.output.push(pending.slice(0, end.start));
         this.session.pty.unread(pending.slice(end.end));
-        this.finish(run, 130);
+        this.finish(run, 130, true);
         return;
       }
     }
@@ -303,7 +320,8 @@ export class ShellExecutor {
         run.cwd = end[2];
       }
       this.session.pty.unread(pending.slice(stop));
-      this.finish(run, run.exitCode);
+      // Ended by the prompt itself (no frame): the next command has no prompt left to wait for.
+      this.finish(run, run.exitCode, !('index' in end));
       return;
     }
     // Keep back what could be the start of the end marker; the rest is output.
@@ -313,7 +331,13 @@ export class ShellExecutor {
     run.pending = pending.slice(cut);
     const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
     run.waitingForInput = !answered && looksLikeInputPrompt(lastLine);
+    run.lastLine = answered ? '' : lastLine;
     for (const notify of run.changed) notify();
+  }
+
+  /** The running command and the last ones kept, oldest first (gatewalk's own are left out). */
+  commands(): CommandSummary[] {
+    return summarize([...this.finished.values(), ...(this.current ? [this.current] : [])]);
   }
 
   /** The hop's handlers answer while a command runs (a sudo password the agent never sees). */
@@ -335,17 +359,19 @@ export class ShellExecutor {
     } else if (action.kind === 'send_text') this.session.pty.write(`${action.text}\r`);
     else if (action.kind === 'send_secret') {
       void resolveSecret(action.secret, this.options.secrets).then(
-        (value) => this.session.pty.write(`${value}\r`),
+        (value) => this.session.pty.write(`${value}\r`, { secret: true }),
         () => this.session.pty.write('\x03'),
       );
     }
     return true;
   }
 
-  private finish(run: Running, exitCode: number | null): void {
+  private finish(run: Running, exitCode: number | null, promptSeen = false): void {
     if (run.phase === 'done') return;
+    if (promptSeen) this.afterCommand = false;
     run.phase = 'done';
     run.exitCode = exitCode;
+    run.ended = performance.now();
     run.output.close();
     run.stop();
     if (this.current === run) this.current = null;
@@ -357,13 +383,15 @@ export class ShellExecutor {
       old.output.discard();
     }
     for (const notify of run.changed) notify();
+    const onCommand = this.options.onCommand;
+    if (run.command !== null && onCommand)
+      void this.result(run, 0).then((result) => onCommand({ phase: 'end', id: run.id, result }));
   }
 
   private async result(run: Running, maxOutput = 64 * 1024): Promise<CommandResult> {
     const { text, truncated } = run.output.view(maxOutput);
     const output = truncated ? text : text + visiblePending(run);
-    const status: CommandStatus =
-      run.phase === 'done' ? 'done' : run.waitingForInput ? 'awaiting_input' : 'running';
+    const status = statusOf(run);
     return {
       command_id: run.id,
       status,
@@ -371,12 +399,12 @@ export class ShellExecutor {
       output,
       truncated,
       bytes: run.output.bytes,
-      duration_ms: Math.round(performance.now() - run.started),
+      duration_ms: Math.round((run.ended ?? performance.now()) - run.started),
       ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
       ...(run.failure === undefined ? {} : { failure: run.failure }),
       ...(status === 'running' ? { idle_ms: Math.round(performance.now() - run.lastOutput) } : {}),
       ...(status === 'awaiting_input'
-        ? { screen: redact(await this.session.pty.screen.text(), []) }
+        ? { screen: redact(await this.session.pty.screen.text(), [...this.session.pty.secrets]) }
         : {}),
     };
   }

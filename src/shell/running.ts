@@ -1,10 +1,17 @@
 import type { Frame } from './framing.js';
 import type { CommandOutput } from './output.js';
+import { looksLikeOpenQuestion, type CommandStatus, type CommandSummary } from './types.js';
 
 /** One command as the executor tracks it. */
 export interface Running {
   id: string;
+  /** What the caller asked to run (null for gatewalk's own shell preparation). */
+  command: string | null;
   frame: Frame | null;
+  /** Wall-clock start (ISO), for listings. */
+  startedAt: string;
+  /** performance.now() when the command ended. */
+  ended?: number;
   prompt: string;
   started: number;
   /** When output last arrived. */
@@ -16,6 +23,8 @@ export interface Running {
   exitCode: number | null;
   cwd?: string;
   waitingForInput: boolean;
+  /** The line the output stopped on (no newline yet), unless a profile handler answered it. */
+  lastLine?: string;
   /** Ctrl-C was sent: the shell drops the rest of the line, so the prompt ends the command. */
   interrupted: boolean;
   /** A `fail:` handler matched: why the command was stopped. */
@@ -52,4 +61,36 @@ export function visiblePending(run: Running): string {
   // A lone trailing newline is most likely the command's own: only "\nG..." is held back.
   const maybeMarker = tail.length > 1 && (marker.startsWith(tail) || tail.startsWith(marker));
   return maybeMarker ? run.pending.slice(0, nl) : run.pending;
+}
+
+export function statusOf(run: Running): CommandStatus {
+  return run.phase === 'done' ? 'done' : run.waitingForInput ? 'awaiting_input' : 'running';
+}
+
+/** Commands for a listing; gatewalk's own (the shell preparation) are left out. */
+export function summarize(runs: Running[]): CommandSummary[] {
+  return runs.flatMap((run) =>
+    run.command === null
+      ? []
+      : [
+          {
+            command_id: run.id,
+            command: run.command,
+            status: statusOf(run),
+            exit_code: run.phase === 'done' ? run.exitCode : null,
+            started_at: run.startedAt,
+            duration_ms: Math.round((run.ended ?? performance.now()) - run.started),
+          },
+        ],
+  );
+}
+
+/**
+ * At the caller's deadline (not a quiet timer: the call ends then anyway), a command still on
+ * an open question ("Name: ") is waiting for input. Such a line can also be half of an error
+ * message still being written, which is why it only counts once the deadline has passed.
+ */
+export function settleAtDeadline(run: Running): void {
+  if (run.phase !== 'done' && !run.waitingForInput && looksLikeOpenQuestion(run.lastLine ?? ''))
+    run.waitingForInput = true;
 }

@@ -42,6 +42,22 @@ export interface ExecutorOptions {
   /** Characters of one command's output kept in memory (default 1 Mi: the last 20 outputs are kept, so a session holds at most about 20 MiB of them). */
   memoryChars?: number;
   secrets?: SecretContext;
+  /** Told when a caller's command starts and ends (transcripts record both). */
+  onCommand?: (event: CommandEvent) => void;
+}
+
+export type CommandEvent =
+  | { phase: 'start'; id: string; command: string }
+  | { phase: 'end'; id: string; result: CommandResult };
+
+/** A command in `list_commands`: running or among the last ones kept. */
+export interface CommandSummary {
+  command_id: string;
+  command: string;
+  status: CommandStatus;
+  exit_code: number | null;
+  started_at: string;
+  duration_ms: number;
 }
 
 // The last line of output when a program waits for an answer: passwords, confirmations,
@@ -55,6 +71,11 @@ export const INPUT_PROMPTS = [
   /^:\s*$/,
   /^(>>>|\.\.\.|In \[\d+\]:|irb\(\S+\)[>*]|mysql>|postgres=[#>]|\S+=>)\s*$/,
 ];
+
+/** A question left open: a short line ending in ": " or "? " ("Name: ", "Continue? "). */
+export function looksLikeOpenQuestion(lastLine: string): boolean {
+  return /^[^\n]{1,160}[?:] $/.test(lastLine);
+}
 
 /** Whether the last line of output reads like a program waiting for an answer. */
 export function looksLikeInputPrompt(lastLine: string): boolean {

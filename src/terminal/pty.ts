@@ -11,7 +11,18 @@ const BACKLOG_CHARS = 256 * 1024;
  * stripped of escape sequences, to `text` listeners for matching. The terminal's replies to
  * queries go back to the remote side, as a real terminal's would.
  */
-export class Pty extends EventEmitter<{ text: [string]; raw: [Buffer]; close: [] }> {
+export interface SentData {
+  data: string;
+  /** A secret value (a password, an OTP, a `sensitive` send): recorded as `[secret]`. */
+  secret: boolean;
+}
+
+export class Pty extends EventEmitter<{
+  text: [string];
+  raw: [Buffer];
+  sent: [SentData];
+  close: [];
+}> {
   readonly screen: Screen;
   private readonly decoder = new TextDecoder('utf-8');
   private readonly stripper = new AnsiStripper();
@@ -84,8 +95,18 @@ export class Pty extends EventEmitter<{ text: [string]; raw: [Buffer]; close: []
     return Buffer.concat(this.raw);
   }
 
-  write(data: string): void {
-    if (!this.closed) this.channel.write(data);
+  /** Every secret value typed so far, to redact from screens and transcripts (memory only). */
+  readonly secrets = new Set<string>();
+
+  write(data: string, options: { secret?: boolean } = {}): void {
+    if (this.closed) return;
+    const secret = options.secret ?? false;
+    if (secret) {
+      const value = data.replace(/\r$/, '');
+      if (value) this.secrets.add(value);
+    }
+    this.channel.write(data);
+    this.emit('sent', { data, secret });
   }
 
   resize(cols: number, rows: number): void {

@@ -1,0 +1,96 @@
+// gatewalk serve: MCP over stdio (nothing but protocol on stdout), or Streamable HTTP on
+// 127.0.0.1 with a bearer token.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { listenHttp } from '../mcp/http.js';
+import { startInstance } from '../mcp/instance.js';
+import { profileDirs } from '../profiles/dirs.js';
+import type { CliIo } from './io.js';
+
+export const SERVE_USAGE = `Usage: gatewalk serve [options]
+
+MCP server over stdio (the way Claude Code, Codex CLI and the MCP Inspector start it).
+
+  --profiles DIR     profile folder or file (repeatable; default GATEWALK_PROFILES, ./profiles)
+  --http PORT        serve Streamable HTTP on 127.0.0.1:PORT/mcp instead (0: any free port);
+                     token from GATEWALK_HTTP_TOKEN, else generated and printed on stderr
+  --runtime DIR      runtime root (default $XDG_STATE_HOME/gatewalk or ~/.local/state/gatewalk)
+  --allow-direct     open_session also takes user@host[:port] and ~/.ssh/config aliases
+  --idle-close MIN   close sessions idle this many minutes (default 60; 0: never)
+  --transfer-dir DIR upload/download folder (default: files/ in the instance folder)
+  --known-hosts FILE known_hosts for host-key checks (default ~/.ssh/known_hosts)`;
+
+export async function runServeCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      profiles: { type: 'string', multiple: true },
+      http: { type: 'string' },
+      runtime: { type: 'string' },
+      'allow-direct': { type: 'boolean' },
+      'idle-close': { type: 'string' },
+      'transfer-dir': { type: 'string' },
+      'known-hosts': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.err(SERVE_USAGE);
+    return 0;
+  }
+  const idle = values['idle-close'] === undefined ? 60 : Number(values['idle-close']);
+  if (!Number.isFinite(idle) || idle < 0) {
+    io.err(`gatewalk serve: --idle-close takes minutes (a number >= 0)\n\n${SERVE_USAGE}`);
+    return 2;
+  }
+  const instance = startInstance({
+    profileDirs: profileDirs(values.profiles ?? [], io.env, io.cwd),
+    env: io.env,
+    ...(values.runtime ? { runtimeRoot: resolve(io.cwd, values.runtime) } : {}),
+    allowDirect: values['allow-direct'] ?? false,
+    idleCloseMinutes: idle,
+    ...(values['transfer-dir'] ? { transferDir: resolve(io.cwd, values['transfer-dir']) } : {}),
+    ...(values['known-hosts']
+      ? { connect: { knownHostsFile: resolve(io.cwd, values['known-hosts']) } }
+      : {}),
+    // stdout carries the protocol: logs go to stderr (and the log file).
+    log: (line) => io.err(`gatewalk: ${line}`),
+  });
+  io.err(`gatewalk: runtime ${instance.runtime.dir}`);
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string) => (stopping ??= instance.shutdown(reason));
+
+  if (values.http !== undefined) {
+    const port = Number(values.http);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      io.err(`gatewalk serve: --http takes a port number\n\n${SERVE_USAGE}`);
+      return 2;
+    }
+    const token = io.env.GATEWALK_HTTP_TOKEN || randomBytes(24).toString('base64url');
+    const http = await listenHttp({ port, token, newServer: instance.newServer, log: io.err });
+    instance.runtime.update({ http_url: http.url });
+    io.err(`gatewalk: MCP on ${http.url}`);
+    if (!io.env.GATEWALK_HTTP_TOKEN) io.err(`gatewalk: bearer token ${token}`);
+    io.onShutdown(async () => {
+      await stop('SIGINT/SIGTERM');
+      await http.close();
+    });
+    return new Promise<number>(() => {});
+  }
+
+  if (!io.protocol) {
+    io.err('gatewalk serve: no standard input/output to speak MCP on');
+    return 1;
+  }
+  const transport = new StdioServerTransport(io.protocol.input, io.protocol.output);
+  const done = new Promise<number>((resolveDone) => {
+    // The client closing our stdin is how it says goodbye.
+    transport.onclose = () => void stop('stdin closed').then(() => resolveDone(0));
+  });
+  io.onShutdown(() => stop('SIGINT/SIGTERM'));
+  await instance.newServer().connect(transport);
+  io.protocol.input.once('end', () => void transport.close());
+  return done;
+}

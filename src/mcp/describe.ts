@@ -1,0 +1,13 @@
+// The text half of command results: what a client that shows only text needs to go on.
+import type { CommandResult } from '../shell/types.js';
+
+export function describeResult(r: CommandResult): string {
+  const head =
+    r.status === 'done'
+      ? `exit ${r.exit_code ?? 'n/a'} in ${r.duration_ms} ms${r.failure ? `; stopped: ${r.failure}` : ''}`
+      : r.status === 'running'
+        ? `still running after ${r.duration_ms} ms (silent for ${r.idle_ms ?? 0} ms): get_command("${r.command_id}", wait_s) waits for more; if it waits for input without a prompt, send_text answers it; interrupt stops it`
+        : `waiting for input (command ${r.command_id}): answer with send_text (sensitive: true for secrets), or interrupt`;
+  const body = r.status === 'awaiting_input' && r.screen ? r.screen : r.output;
+  return body ? `${head}\n${body}` : head;
+}

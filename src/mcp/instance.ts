@@ -1,0 +1,92 @@
+// One gatewalk server instance: profiles (hot-reloaded), a runtime folder, the session manager,
+// and a factory for MCP servers over them (one per client connection). Used by `gatewalk serve`,
+// the demo and the tests alike.
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { packagePath } from '../paths.js';
+import { ProfileSource } from '../profiles/watch.js';
+import { SessionManager, type ManagerOptions } from '../sessions/manager.js';
+import { RuntimeDir, defaultRuntimeRoot } from '../sessions/runtime.js';
+import { createServer } from './server.js';
+
+export interface InstanceOptions {
+  profileDirs: string[];
+  /** The runtime root (a folder per instance is made inside); default under the state dir. */
+  runtimeRoot?: string;
+  env?: Record<string, string | undefined>;
+  clientLabel?: string | null;
+  allowDirect?: boolean;
+  /** Minutes without a call after which a session closes (0: never; default 60). */
+  idleCloseMinutes?: number;
+  /** upload/download folder (default: `files` in the instance folder). */
+  transferDir?: string;
+  /** Watch profile files and reload them on change (default true). */
+  watchProfiles?: boolean;
+  connect?: ManagerOptions['connect'];
+  /** Also told every log line (the log file always is). */
+  log?: (line: string) => void;
+}
+
+export interface Instance {
+  manager: SessionManager;
+  profiles: ProfileSource;
+  runtime: RuntimeDir;
+  newServer(): McpServer;
+  shutdown(reason?: string): Promise<void>;
+}
+
+export function version(): string {
+  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
+export function startInstance(options: InstanceOptions): Instance {
+  const env = options.env ?? {};
+  const clientLabel = options.clientLabel ?? env.GATEWALK_CLIENT_LABEL ?? null;
+  const runtime = new RuntimeDir(options.runtimeRoot ?? defaultRuntimeRoot(env), {
+    pid: process.pid,
+    started_at: new Date().toISOString(),
+    client: clientLabel,
+    profile_dirs: options.profileDirs,
+    http_url: null,
+    viewer_url: null,
+  });
+  const log = (line: string) => {
+    runtime.log(line);
+    options.log?.(line);
+  };
+  const profiles = new ProfileSource(options.profileDirs, log);
+  if (options.watchProfiles !== false) profiles.watch();
+  const transferDir = options.transferDir ?? `${runtime.dir}/files`;
+  mkdirSync(transferDir, { recursive: true, mode: 0o700 });
+  const manager = new SessionManager({
+    registry: () => profiles.registry,
+    transcriptDir: runtime.transcripts,
+    clientLabel,
+    idleCloseMs: (options.idleCloseMinutes ?? 60) * 60_000,
+    allowDirect: options.allowDirect ?? false,
+    ...(options.connect ? { connect: options.connect } : {}),
+    log,
+  });
+  let stopped = false;
+  return {
+    manager,
+    profiles,
+    runtime,
+    newServer: () =>
+      createServer({
+        manager,
+        registry: () => profiles.registry,
+        localRoot: transferDir,
+        log,
+        version: version(),
+      }),
+    shutdown: async (reason = 'server shutting down') => {
+      if (stopped) return;
+      stopped = true;
+      profiles.close();
+      await manager.closeAll(reason);
+      log(`stopped: ${reason}`);
+    },
+  };
+}

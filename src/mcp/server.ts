@@ -1,0 +1,63 @@
+// The MCP server: every tool over one SessionManager. No side effects at import; the CLI (or a
+// test) creates it and connects a transport.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolContext } from './result.js';
+import { registerCloseSession } from './tools/close-session.js';
+import { registerExecuteCommand } from './tools/execute-command.js';
+import { registerGetCommand } from './tools/get-command.js';
+import { registerGetScreen } from './tools/get-screen.js';
+import { registerGetTranscript } from './tools/get-transcript.js';
+import { registerInterrupt } from './tools/interrupt.js';
+import { registerListCommands } from './tools/list-commands.js';
+import { registerListProfiles } from './tools/list-profiles.js';
+import { registerListSessions } from './tools/list-sessions.js';
+import { registerOpenSession } from './tools/open-session.js';
+import { registerReadFile } from './tools/read-file.js';
+import { registerReopen } from './tools/reopen.js';
+import { registerSearchLogs } from './tools/search-logs.js';
+import { registerSendKeys } from './tools/send-keys.js';
+import { registerSendText } from './tools/send-text.js';
+import { registerSwitchTarget } from './tools/switch-target.js';
+import { registerDownload, registerUpload } from './tools/transfer.js';
+import { registerWaitFor } from './tools/wait-for.js';
+import { registerWriteFile } from './tools/write-file.js';
+
+export type ServerDeps = ToolContext & { version: string };
+
+const INSTRUCTIONS = `gatewalk reaches hosts and pods behind SSH bastions (menus, OTPs, jump shells).
+list_profiles, then open_session(profile) walks the path; execute_command runs commands there with
+exact output and exit codes. A command past timeout_s returns status running: call get_command.
+status awaiting_input: answer with send_text (sensitive: true for secrets) or interrupt.
+close_session when done.`;
+
+export function createServer(deps: ServerDeps): McpServer {
+  const server = new McpServer(
+    { name: 'gatewalk', version: deps.version },
+    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+  );
+  for (const register of [
+    registerListProfiles,
+    registerOpenSession,
+    registerListSessions,
+    registerExecuteCommand,
+    registerGetCommand,
+    registerListCommands,
+    registerSendText,
+    registerSendKeys,
+    registerWaitFor,
+    registerGetScreen,
+    registerGetTranscript,
+    registerInterrupt,
+    registerCloseSession,
+    registerSwitchTarget,
+    registerReopen,
+    registerReadFile,
+    registerWriteFile,
+    registerUpload,
+    registerDownload,
+    registerSearchLogs,
+  ]) {
+    register(server, deps);
+  }
+  return server;
+}

@@ -1,0 +1,48 @@
+// Argument and result shapes several tools share.
+import { z } from 'zod';
+
+export const sessionId = z
+  .string()
+  .optional()
+  .describe('The session (from open_session); may be omitted when exactly one session is open');
+
+export const commandResult = {
+  status: z
+    .enum(['done', 'running', 'awaiting_input'])
+    .describe(
+      'done: finished; running: still going (call get_command); awaiting_input: it asks for something (send_text)',
+    ),
+  command_id: z.string(),
+  exit_code: z.number().int().nullable().describe('null while running and on shell: none hops'),
+  output: z.string().describe('What the command printed (head and tail when truncated)'),
+  truncated: z.boolean(),
+  bytes: z.number().int().describe('Bytes of output so far'),
+  duration_ms: z.number().int(),
+  cwd: z.string().optional(),
+  failure: z.string().optional().describe('Set when a profile handler with fail: stopped it'),
+  screen: z.string().optional().describe('The terminal, when the command awaits input'),
+  idle_ms: z.number().int().optional().describe('While running: ms since it last printed'),
+};
+
+export const screenShape = {
+  screen: z.string(),
+  cursor: z.object({ row: z.number().int(), col: z.number().int() }),
+  rows: z.number().int(),
+  cols: z.number().int(),
+};
+
+export const sessionInfo = z.object({
+  session_id: z.string(),
+  profile: z.string(),
+  label: z.string().nullable(),
+  state: z.enum(['ready', 'busy', 'closed', 'broken']),
+  reason: z.string().optional(),
+  hop: z.string(),
+  opened_at: z.string(),
+  last_activity: z.string(),
+});
+
+export const params = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .optional()
+  .describe("Values for the profile's parameters (list_profiles shows them)");

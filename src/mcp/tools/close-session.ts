@@ -1,0 +1,29 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { ok, tool, type ToolContext } from '../result.js';
+import { sessionId } from '../shapes.js';
+
+export function registerCloseSession(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'close_session',
+    {
+      title: 'Close a session',
+      description:
+        'Leaves every hop with its exit (pod, shell, menu) and disconnects. A running command is not waited for: the connection is dropped.',
+      input: { session_id: sessionId },
+      output: { session_id: z.string(), closed: z.boolean(), transcript: z.string() },
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async (args) => {
+      const session = ctx.manager.get(args.session_id);
+      // Queued behind calls already made on it, so they finish before the hops are left.
+      if (session.state === 'ready') await session.serial(() => ctx.manager.close(session.id));
+      else await ctx.manager.close(session.id);
+      return ok(
+        { session_id: session.id, closed: true, transcript: session.transcript.path },
+        `session ${session.id} closed; transcript ${session.transcript.path}`,
+      );
+    },
+  );
+}

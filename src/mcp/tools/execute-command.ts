@@ -1,0 +1,60 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { GatewalkError } from '../../errors.js';
+import { checkCommand } from '../../sessions/policy.js';
+import { describeResult } from '../describe.js';
+import { ok, tool, type ToolContext } from '../result.js';
+import { commandResult, sessionId } from '../shapes.js';
+
+export function registerExecuteCommand(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'execute_command',
+    {
+      title: 'Run a command',
+      description:
+        "Runs a shell command at the session's current hop (e.g. in the pod) and returns its exact output and exit code. Past timeout_s it returns status running with a command_id: the command goes on; call get_command to wait more. status awaiting_input means it asks for something: answer with send_text, or interrupt.",
+      input: {
+        session_id: sessionId,
+        command: z.string().min(1),
+        timeout_s: z
+          .number()
+          .positive()
+          .max(3600)
+          .optional()
+          .describe('Return status running after this long (default 30)'),
+        max_output: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Characters of output shown at most, head and tail (default 65536)'),
+        wait_if_busy_s: z
+          .number()
+          .min(0)
+          .max(600)
+          .optional()
+          .describe('If another command runs, wait this long for it instead of failing'),
+      },
+      output: commandResult,
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    async (args) => {
+      const session = ctx.manager.get(args.session_id);
+      const profile = session.nav.profile;
+      const refusal = checkCommand(profile.policy, args.command, profile.name);
+      if (refusal) {
+        session.transcript.policyRefusal('execute_command', args.command, refusal.message);
+        throw new GatewalkError('policy_refused', refusal.message);
+      }
+      const result = await session.serial(() =>
+        session.shell.execute(args.command, {
+          timeoutMs: (args.timeout_s ?? 30) * 1000,
+          ...(args.max_output ? { maxOutput: args.max_output } : {}),
+          ...(args.wait_if_busy_s ? { waitIfBusyMs: args.wait_if_busy_s * 1000 } : {}),
+        }),
+      );
+      return ok({ ...result }, describeResult(result));
+    },
+  );
+}

@@ -1,0 +1,39 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { describeResult } from '../describe.js';
+import { ok, tool, type ToolContext } from '../result.js';
+import { commandResult, sessionId } from '../shapes.js';
+
+export function registerGetCommand(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'get_command',
+    {
+      title: 'Get a command',
+      description:
+        "More output or the final result of a command that returned running, waiting up to wait_s for it to end. With offset (and length), returns that byte range of the command's whole output instead of head and tail.",
+      input: {
+        command_id: z.string(),
+        session_id: sessionId,
+        wait_s: z.number().min(0).max(600).optional().describe('Wait this long for it to end'),
+        offset: z.number().int().min(0).optional().describe('Byte offset into the whole output'),
+        length: z.number().int().positive().max(1_048_576).optional(),
+      },
+      output: { ...commandResult, offset: z.number().int().optional() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      const session = ctx.manager.sessionOfCommand(args.command_id, args.session_id);
+      const result = await session.serial(() =>
+        session.shell.get(args.command_id, (args.wait_s ?? 0) * 1000),
+      );
+      if (args.offset === undefined) return ok({ ...result }, describeResult(result));
+      const range = session.shell.outputRange(args.command_id, args.offset, args.length ?? 65_536);
+      const output = range.toString('utf8');
+      return ok(
+        { ...result, output, truncated: false, offset: args.offset },
+        `bytes ${args.offset}..${args.offset + range.length} of ${result.bytes}\n${output}`,
+      );
+    },
+  );
+}

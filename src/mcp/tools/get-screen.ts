@@ -1,0 +1,23 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ok, tool, type ToolContext } from '../result.js';
+import { screenShape, sessionId } from '../shapes.js';
+import { redactedScreen } from './send-text.js';
+
+export function registerGetScreen(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'get_screen',
+    {
+      title: 'Get the screen',
+      description: 'The terminal as a person would see it now: rows of text, cursor, size.',
+      input: { session_id: sessionId },
+      output: screenShape,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      const session = ctx.manager.get(args.session_id);
+      const screen = await session.now(() => redactedScreen(session));
+      return ok(screen, screen.screen);
+    },
+  );
+}

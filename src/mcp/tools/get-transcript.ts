@@ -1,0 +1,35 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { tailTranscript } from '../../sessions/transcript.js';
+import { ok, tool, type ToolContext } from '../result.js';
+import { sessionId } from '../shapes.js';
+
+export function registerGetTranscript(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'get_transcript',
+    {
+      title: 'Get the transcript',
+      description:
+        "The session's audit transcript: what was sent (secrets as [secret]), received, state changes and commands; the last `tail` events (default 200).",
+      input: { session_id: sessionId, tail: z.number().int().positive().max(10_000).optional() },
+      output: { path: z.string(), events: z.array(z.record(z.string(), z.unknown())) },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      // Readable for closed and broken sessions too: that is when it is wanted most.
+      const session = ctx.manager.get(args.session_id);
+      const events = tailTranscript(session.transcript.path, args.tail ?? 200) as unknown as Record<
+        string,
+        unknown
+      >[];
+      const text = events
+        .map((e) => {
+          const { t, type, ...rest } = e;
+          return `${String(t ?? '')} ${String(type)} ${JSON.stringify(rest)}`;
+        })
+        .join('\n');
+      return ok({ path: session.transcript.path, events }, text || 'empty transcript');
+    },
+  );
+}

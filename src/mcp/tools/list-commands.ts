@@ -1,0 +1,47 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { ok, tool, type ToolContext } from '../result.js';
+
+export function registerListCommands(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'list_commands',
+    {
+      title: 'List commands',
+      description:
+        'Running and recent commands (the last 20 per session) with status, exit code and duration; all sessions unless session_id is given.',
+      input: { session_id: z.string().optional() },
+      output: {
+        commands: z.array(
+          z.object({
+            session_id: z.string(),
+            command_id: z.string(),
+            command: z.string(),
+            status: z.enum(['done', 'running', 'awaiting_input']),
+            exit_code: z.number().int().nullable(),
+            started_at: z.string(),
+            duration_ms: z.number().int(),
+          }),
+        ),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      const sessions = args.session_id
+        ? [ctx.manager.get(args.session_id)]
+        : ctx.manager.all().filter((s) => s.state !== 'closed');
+      const commands = sessions.flatMap((s) =>
+        s.shell.commands().map((c) => ({ session_id: s.id, ...c })),
+      );
+      const text = commands.length
+        ? commands
+            .map(
+              (c) =>
+                `${c.command_id} [${c.status}${c.exit_code === null ? '' : ` ${c.exit_code}`}] ${c.duration_ms} ms: ${c.command}`,
+            )
+            .join('\n')
+        : 'no commands yet';
+      return ok({ commands }, text);
+    },
+  );
+}

@@ -1,0 +1,52 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { redact } from '../../navigator/walk.js';
+import { ok, progress, tool, type ToolContext } from '../result.js';
+import { params } from '../shapes.js';
+
+export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'open_session',
+    {
+      title: 'Open a session',
+      description:
+        'Connects and walks a profile (menus, OTP, shells, pods) to its last prompt over one SSH terminal. Returns the session_id for the other tools. Progress is reported per hop. A failed walk says which hop and step, what was awaited, and the screen.',
+      input: {
+        profile: z.string().describe('A profile name from list_profiles'),
+        params,
+        label: z.string().optional().describe('A name for this session in listings'),
+      },
+      output: {
+        session_id: z.string(),
+        profile: z.string(),
+        hops: z.array(z.object({ name: z.string(), ms: z.number().int() })),
+        prompt: z.string().describe('The last line of the screen: the prompt'),
+        screen: z.string(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async (args, extra) => {
+      // One notification per hop entered: progress values must only ever grow.
+      let reported = 0;
+      const { session, nav } = await ctx.manager.open({
+        profile: args.profile,
+        params: args.params ?? {},
+        label: args.label ?? null,
+        onProgress: (p) => {
+          if (p.hop <= reported) return;
+          reported = p.hop;
+          progress(extra, p.hop - 1, p.hops, `hop ${p.hop}/${p.hops}: ${p.name}`);
+        },
+      });
+      const screen = redact(await nav.pty.screen.text(), [...nav.pty.secrets]);
+      const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
+      progress(extra, hops.length, hops.length, 'ready');
+      const prompt = screen.split('\n').at(-1) ?? '';
+      return ok(
+        { session_id: session.id, profile: nav.profile.name, hops, prompt, screen },
+        `session ${session.id} open at ${hops.at(-1)?.name ?? '?'} (${hops.map((h) => `${h.name} ${h.ms} ms`).join(', ')}); prompt: ${prompt}`,
+      );
+    },
+  );
+}

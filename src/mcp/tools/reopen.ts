@@ -1,0 +1,32 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ok, progress, tool, type ToolContext } from '../result.js';
+import { sessionId } from '../shapes.js';
+import { redactedScreen } from './send-text.js';
+import { walkedShape } from './switch-target.js';
+
+export function registerReopen(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'reopen',
+    {
+      title: 'Reopen a broken session',
+      description:
+        "Walks a broken session's profile again on a new connection, keeping its session_id. Nothing is replayed: the shell starts fresh (cd, variables and running commands of the old one are lost).",
+      input: { session_id: sessionId },
+      output: walkedShape,
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async (args, extra) => {
+      const { session, nav } = await ctx.manager.reopen(args.session_id, (p) =>
+        progress(extra, p.hop - 1, p.hops, `hop ${p.hop}/${p.hops}: ${p.name}`),
+      );
+      const screen = await redactedScreen(session);
+      const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
+      const prompt = screen.screen.split('\n').at(-1) ?? '';
+      return ok(
+        { session_id: session.id, profile: nav.profile.name, hops, prompt, screen: screen.screen },
+        `session ${session.id} reopened at ${hops.at(-1)?.name ?? '?'}; the shell state of the old connection was lost`,
+      );
+    },
+  );
+}

@@ -1,0 +1,43 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { GatewalkError } from '../../errors.js';
+import { KEYS } from '../../navigator/program.js';
+import type { KeyName } from '../../profiles/types.js';
+import { ok, tool, type ToolContext } from '../result.js';
+import { screenShape, sessionId } from '../shapes.js';
+import { redactedScreen } from './send-text.js';
+
+export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
+  const names = Object.keys(KEYS).join(', ');
+  tool(
+    server,
+    'send_keys',
+    {
+      title: 'Send keys',
+      description: `Presses keys in order: ${names}, or any single character (q to leave a pager, y to confirm). Returns the screen as it is right after (call wait_for or get_screen to see the answer).`,
+      input: { session_id: sessionId, keys: z.array(z.string().min(1)).min(1).max(100) },
+      output: { sent: z.number().int(), ...screenShape },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    async (args) => {
+      const session = ctx.manager.get(args.session_id);
+      const bytes = args.keys.map((k) => {
+        const named = KEYS[k.toLowerCase() as KeyName];
+        if (named !== undefined) return named;
+        if ([...k].length === 1) return k;
+        throw new GatewalkError(
+          'key_unknown',
+          `unknown key "${k}": use one of ${names}, or one character`,
+        );
+      });
+      return session.now(async () => {
+        session.shell.writeRaw(bytes.join(''));
+        const screen = await redactedScreen(session);
+        return ok(
+          { sent: bytes.length, ...screen },
+          `sent ${args.keys.join(' ')}\n${screen.screen}`,
+        );
+      });
+    },
+  );
+}

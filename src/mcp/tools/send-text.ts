@@ -1,0 +1,62 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { redact } from '../../navigator/walk.js';
+import type { ManagedSession } from '../../sessions/session.js';
+import { waitForText } from '../../sessions/wait-text.js';
+import { ok, tool, type ToolContext } from '../result.js';
+import { screenShape, sessionId } from '../shapes.js';
+
+export async function redactedScreen(session: ManagedSession) {
+  const pty = session.nav.pty;
+  const snap = await pty.screen.snapshot();
+  const lines = snap.lines.slice();
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const screen = redact(lines.join('\n'), [...pty.secrets]);
+  return { screen, cursor: snap.cursor, rows: snap.rows, cols: snap.cols };
+}
+
+export function registerSendText(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'send_text',
+    {
+      title: 'Send text',
+      description:
+        'Types text into the session (Enter appended unless enter is false): an answer to a command awaiting input, or a menu choice the profile does not cover. With wait_for (a regex), waits up to timeout_s for it in the output that follows. sensitive: true keeps the text out of transcripts and screens.',
+      input: {
+        session_id: sessionId,
+        text: z.string(),
+        enter: z.boolean().optional(),
+        wait_for: z.string().optional().describe('A regex to wait for after sending'),
+        timeout_s: z.number().positive().max(600).optional().describe('Default 10'),
+        sensitive: z.boolean().optional().describe('A password or token: recorded as [secret]'),
+      },
+      output: { matched: z.string().nullable(), ...screenShape },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    async (args) => {
+      const session = ctx.manager.get(args.session_id);
+      // Not queued: the command it answers holds the queue until it gets its answer.
+      return session.now(async () => {
+        const send = () => session.shell.sendInput(args.text, args.enter ?? true, args.sensitive);
+        let matched: string | null = null;
+        if (args.wait_for) {
+          const pty = session.nav.pty;
+          ({ matched } = await waitForText(
+            pty,
+            args.wait_for,
+            (args.timeout_s ?? 10) * 1000,
+            send,
+          ));
+        } else send();
+        const screen = await redactedScreen(session);
+        const head = args.wait_for
+          ? matched === null
+            ? `sent; /${args.wait_for}/ did not appear within ${args.timeout_s ?? 10} s`
+            : `sent; matched "${matched}"`
+          : 'sent';
+        return ok({ matched, ...screen }, `${head}\n${screen.screen}`);
+      });
+    },
+  );
+}

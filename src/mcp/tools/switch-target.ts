@@ -1,0 +1,49 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { ok, progress, tool, type ToolContext } from '../result.js';
+import { params, sessionId } from '../shapes.js';
+import { redactedScreen } from './send-text.js';
+
+export const walkedShape = {
+  session_id: z.string(),
+  profile: z.string(),
+  hops: z.array(z.object({ name: z.string(), ms: z.number().int() })),
+  prompt: z.string(),
+  screen: z.string(),
+};
+
+export function registerSwitchTarget(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'switch_target',
+    {
+      title: 'Switch target',
+      description:
+        'Moves the session to another profile that shares its first hops (another pod behind the same bastion): leaves the hops that differ with their exits, then walks the new ones. Shell state of the left hops is lost.',
+      input: { session_id: sessionId, profile: z.string(), params },
+      output: walkedShape,
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async (args, extra) => {
+      const session = ctx.manager.get(args.session_id);
+      await session.serial(() =>
+        ctx.manager.switchTarget(session.id, args.profile, args.params ?? {}, (p) =>
+          progress(extra, p.hop - 1, p.hops, `hop ${p.hop}/${p.hops}: ${p.name}`),
+        ),
+      );
+      const screen = await redactedScreen(session);
+      const hops = session.nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
+      const prompt = screen.screen.split('\n').at(-1) ?? '';
+      return ok(
+        {
+          session_id: session.id,
+          profile: session.nav.profile.name,
+          hops,
+          prompt,
+          screen: screen.screen,
+        },
+        `session ${session.id} now at ${session.nav.profile.name} (${hops.map((h) => h.name).join(' -> ')}); prompt: ${prompt}`,
+      );
+    },
+  );
+}

@@ -1,0 +1,96 @@
+// upload and download: files between this machine (a confined folder) and the current hop.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { GatewalkError } from '../../errors.js';
+import { checkWrite } from '../../sessions/policy.js';
+import { download, upload } from '../../shell/transfer.js';
+import { ok, progress, tool, type ToolContext } from '../result.js';
+import { sessionId } from '../shapes.js';
+
+const onConflict = z
+  .enum(['fail', 'overwrite', 'rename'])
+  .optional()
+  .describe('When the target exists: fail (default), overwrite, or rename (adds .1, .2 ...)');
+
+function root(ctx: ToolContext): string {
+  if (!ctx.localRoot)
+    throw new GatewalkError(
+      'transfer_disabled',
+      'this server has no transfer folder: start it with --transfer-dir DIR to move files',
+    );
+  return ctx.localRoot;
+}
+
+export function registerUpload(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'upload',
+    {
+      title: 'Upload a file',
+      description:
+        "Copies a local file (relative to the server's transfer folder) to the current hop, verified with SHA-256.",
+      input: {
+        session_id: sessionId,
+        local_path: z.string().min(1),
+        remote_path: z.string().min(1),
+        on_conflict: onConflict,
+      },
+      output: { remote_path: z.string(), bytes: z.number().int(), sha256: z.string() },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    async (args, extra) => {
+      const session = ctx.manager.get(args.session_id);
+      const profile = session.nav.profile;
+      const refusal = checkWrite(profile.policy, profile.name, `upload to ${args.remote_path}`);
+      if (refusal) {
+        session.transcript.policyRefusal('upload', args.remote_path, refusal.message);
+        throw new GatewalkError('policy_refused', refusal.message);
+      }
+      const r = await session.serial(() =>
+        upload(session.shell, args.local_path, args.remote_path, {
+          localRoot: root(ctx),
+          onConflict: args.on_conflict ?? 'fail',
+          onProgress: (done, total) => progress(extra, done, total, `${done} of ${total} bytes`),
+        }),
+      );
+      return ok(
+        { remote_path: r.remotePath, bytes: r.bytes, sha256: r.sha256 },
+        `uploaded ${r.bytes} bytes to ${r.remotePath} (sha256 ${r.sha256})`,
+      );
+    },
+  );
+}
+
+export function registerDownload(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'download',
+    {
+      title: 'Download a file',
+      description:
+        "Copies a file from the current hop to a local path (relative to the server's transfer folder), verified with SHA-256.",
+      input: {
+        session_id: sessionId,
+        remote_path: z.string().min(1),
+        local_path: z.string().min(1),
+        on_conflict: onConflict,
+      },
+      output: { local_path: z.string(), bytes: z.number().int(), sha256: z.string() },
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async (args, extra) => {
+      const session = ctx.manager.get(args.session_id);
+      const r = await session.serial(() =>
+        download(session.shell, args.remote_path, args.local_path, {
+          localRoot: root(ctx),
+          onConflict: args.on_conflict ?? 'fail',
+          onProgress: (done, total) => progress(extra, done, total, `${done} of ${total} bytes`),
+        }),
+      );
+      return ok(
+        { local_path: r.localPath, bytes: r.bytes, sha256: r.sha256 },
+        `downloaded ${r.bytes} bytes to ${r.localPath} (sha256 ${r.sha256})`,
+      );
+    },
+  );
+}

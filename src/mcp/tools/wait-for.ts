@@ -1,0 +1,38 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { waitForText } from '../../sessions/wait-text.js';
+import { ok, tool, type ToolContext } from '../result.js';
+import { screenShape, sessionId } from '../shapes.js';
+import { redactedScreen } from './send-text.js';
+
+export function registerWaitFor(server: McpServer, ctx: ToolContext): void {
+  tool(
+    server,
+    'wait_for',
+    {
+      title: 'Wait for text',
+      description:
+        'Waits until a regex appears on the screen or in the output (event-driven), up to timeout_s (default 10). matched is null when it did not appear.',
+      input: {
+        session_id: sessionId,
+        pattern: z.string().min(1),
+        timeout_s: z.number().positive().max(600).optional(),
+      },
+      output: { matched: z.string().nullable(), ...screenShape },
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    async (args) => {
+      const session = ctx.manager.get(args.session_id);
+      return session.now(async () => {
+        const seconds = args.timeout_s ?? 10;
+        const { matched } = await waitForText(session.nav.pty, args.pattern, seconds * 1000);
+        const screen = await redactedScreen(session);
+        const head =
+          matched === null
+            ? `/${args.pattern}/ did not appear within ${seconds} s`
+            : `matched "${matched}"`;
+        return ok({ matched, ...screen }, `${head}\n${screen.screen}`);
+      });
+    },
+  );
+}

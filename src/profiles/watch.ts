@@ -1,0 +1,59 @@
+// Hot reload: profiles reload when their files change. An edit that does not load keeps the
+// last good profiles, and the log says why.
+import { watch, type FSWatcher } from 'node:fs';
+import { formatDiagnostic } from './diagnostics.js';
+import { loadProfiles, type ProfileRegistry } from './registry.js';
+
+export class ProfileSource {
+  private current: ProfileRegistry;
+  private readonly watchers: FSWatcher[] = [];
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly dirs: string[],
+    private readonly log: (line: string) => void,
+  ) {
+    const first = loadProfiles(dirs);
+    for (const d of [...first.errors, ...first.warnings]) log(formatDiagnostic(d));
+    this.current = first.registry;
+  }
+
+  get registry(): ProfileRegistry {
+    return this.current;
+  }
+
+  /** Reloads now: the new profiles if they load without errors, else the old ones stay. */
+  reload(): boolean {
+    const next = loadProfiles(this.dirs);
+    if (next.errors.length > 0) {
+      this.log(
+        `profiles not reloaded, the last good ones stay: ${next.errors.map(formatDiagnostic).join('; ')}`,
+      );
+      return false;
+    }
+    this.current = next.registry;
+    this.log(`profiles reloaded: ${next.registry.openable().join(', ')}`);
+    return true;
+  }
+
+  /** Watches the folders (and files) given; editors write in bursts, so changes are batched. */
+  watch(onReload?: (ok: boolean) => void): void {
+    for (const dir of this.dirs) {
+      try {
+        const w = watch(dir, () => {
+          clearTimeout(this.pending);
+          this.pending = setTimeout(() => onReload?.(this.reload()), 100);
+        });
+        w.on('error', () => undefined);
+        this.watchers.push(w);
+      } catch (err) {
+        this.log(`cannot watch ${dir}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.pending);
+    for (const w of this.watchers) w.close();
+  }
+}

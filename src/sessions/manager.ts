@@ -1,0 +1,246 @@
+// The sessions of one server instance: opening (walking a profile), lookup, switching, reopening,
+// idle close and shutdown. Every session gets an unguessable id and a 0600 transcript.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { GatewalkError } from '../errors.js';
+import {
+  closeSession,
+  openSession,
+  switchTarget,
+  type NavSession,
+  type OpenOptions,
+} from '../navigator/session.js';
+import type { WalkProgress } from '../navigator/walk.js';
+import type { ProfileRegistry } from '../profiles/registry.js';
+import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
+import { directProfile, looksDirect } from './direct.js';
+import { ManagedSession, recordPty, type SessionInfo, type SessionSpec } from './session.js';
+import { TranscriptWriter } from './transcript.js';
+
+export interface ManagerOptions {
+  /** The profiles as they are now (they reload when their files change). */
+  registry: () => ProfileRegistry;
+  /** Transcripts go to `<transcriptDir>/<session_id>.jsonl`. */
+  transcriptDir: string;
+  clientLabel?: string | null;
+  /** Known hosts, ssh config, agent socket and secrets for every walk. */
+  connect?: Omit<OpenOptions, 'lookup' | 'onProgress' | 'now'>;
+  /** Close sessions with no call for this long (0: never). */
+  idleCloseMs?: number;
+  /** Accept `user@host[:port]` and ~/.ssh/config aliases as one-hop profiles. */
+  allowDirect?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface OpenRequest {
+  profile: string;
+  params?: Record<string, ParamValue>;
+  label?: string | null;
+  onProgress?: (p: WalkProgress) => void;
+}
+
+export class SessionManager {
+  private readonly sessions = new Map<string, ManagedSession>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  private shuttingDown = false;
+
+  constructor(private readonly options: ManagerOptions) {}
+
+  private resolve(name: string, params: Record<string, ParamValue>): ResolvedProfile {
+    const registry = this.options.registry();
+    if (registry.has(name)) return registry.resolve(name, params);
+    if (this.options.allowDirect && looksDirect(name, this.options.connect?.sshConfigFile))
+      return directProfile(name, this.options.connect?.sshConfigFile);
+    // The registry's error names the profiles there are (and a likely typo).
+    return registry.resolve(name, params);
+  }
+
+  private openOptions(onProgress?: (p: WalkProgress) => void): OpenOptions {
+    const registry = this.options.registry();
+    return {
+      ...this.options.connect,
+      lookup: (n) => registry.resolveVia(n),
+      ...(onProgress ? { onProgress } : {}),
+    };
+  }
+
+  async open(request: OpenRequest): Promise<{ session: ManagedSession; nav: NavSession }> {
+    if (this.shuttingDown)
+      throw new GatewalkError('server_stopping', 'the server is shutting down: no new sessions');
+    const spec: SessionSpec = {
+      profile: request.profile,
+      params: request.params ?? {},
+      label: request.label ?? null,
+    };
+    const profile = this.resolve(spec.profile, spec.params);
+    const id = `s_${randomBytes(12).toString('base64url')}`;
+    // The transcript starts before the walk, so it records the walk (and a failed one) too.
+    const transcript = TranscriptWriter.create(join(this.options.transcriptDir, `${id}.jsonl`), {
+      session_id: id,
+      profile: profile.name,
+      params: { ...profile.values },
+      label: spec.label,
+      client: this.options.clientLabel ?? null,
+      hops: profile.hops.map((h) => h.name),
+      cols: profile.terminal.cols,
+      rows: profile.terminal.rows,
+      started_at: new Date().toISOString(),
+    });
+    transcript.state('opening');
+    let recording: (() => void) | undefined;
+    let nav: NavSession;
+    try {
+      nav = await openSession(profile, {
+        ...this.openOptions(request.onProgress),
+        onPty: (pty) => (recording = recordPty(pty, transcript)),
+      });
+    } catch (err) {
+      recording?.();
+      transcript.state('failed', err instanceof Error ? err.message : String(err));
+      transcript.close();
+      throw err;
+    }
+    transcript.note('walk', {
+      hops: nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) })),
+      ms: Math.round(nav.walk.ms),
+    });
+    const session = new ManagedSession(
+      id,
+      spec,
+      nav,
+      transcript,
+      () => this.armIdle(id),
+      recording,
+    );
+    session.setState('ready');
+    this.sessions.set(id, session);
+    this.armIdle(id);
+    this.options.log?.(`opened ${id} (${profile.name}) in ${Math.round(nav.walk.ms)} ms`);
+    return { session, nav };
+  }
+
+  /** The session with this id; with no id, the only open one. */
+  get(id?: string | null): ManagedSession {
+    if (id) {
+      const s = this.sessions.get(id);
+      if (!s)
+        throw new GatewalkError(
+          'session_unknown',
+          `no session ${id}: list_sessions shows the open ones; open_session starts a new one`,
+        );
+      return s;
+    }
+    const open = [...this.sessions.values()].filter((s) => s.state !== 'closed');
+    if (open.length === 1) return open[0] as ManagedSession;
+    throw new GatewalkError(
+      'session_id_required',
+      open.length === 0
+        ? 'no session is open: call open_session first'
+        : `${open.length} sessions are open (${open.map((s) => s.id).join(', ')}): pass session_id`,
+    );
+  }
+
+  all(): ManagedSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** The session that ran a command (its id is enough: ids are unique across sessions). */
+  sessionOfCommand(commandId: string, sessionId?: string | null): ManagedSession {
+    if (sessionId) return this.get(sessionId);
+    const owner = this.all().find((s) =>
+      s.shell.commands().some((c) => c.command_id === commandId),
+    );
+    if (!owner)
+      throw new GatewalkError(
+        'command_unknown',
+        `no command ${commandId}: list_commands shows the running and recent ones (the last 20 per session are kept)`,
+      );
+    return owner;
+  }
+
+  list(): SessionInfo[] {
+    return [...this.sessions.values()].map((s) => s.info());
+  }
+
+  /** Leaves the hops with their exits (unless broken or busy), disconnects, keeps the record. */
+  async close(id: string | null | undefined, reason = 'closed by the client'): Promise<void> {
+    const session = this.get(id);
+    this.disarmIdle(session.id);
+    if (session.state === 'closed') return;
+    const leave = session.state === 'ready' && session.shell.busy === null;
+    session.setState('closed', reason);
+    await closeSession(session.nav, { leave });
+    session.dispose();
+    this.options.log?.(`closed ${session.id}: ${reason}`);
+  }
+
+  async switchTarget(
+    id: string | null | undefined,
+    profileName: string,
+    params: Record<string, ParamValue> = {},
+    onProgress?: (p: WalkProgress) => void,
+  ): Promise<ManagedSession> {
+    const session = this.get(id);
+    if (session.shell.busy)
+      throw new GatewalkError(
+        'session_busy',
+        `command ${session.shell.busy} still runs: wait for it (get_command) or interrupt it before switching`,
+      );
+    const target = this.resolve(profileName, params);
+    const opts = this.openOptions(onProgress);
+    const nav = await switchTarget(session.nav, target, opts);
+    session.spec = { ...session.spec, profile: target.name, params };
+    session.replaceNav(nav);
+    session.transcript.note('switch', { profile: target.name, hop: target.hops.at(-1)?.name });
+    return session;
+  }
+
+  /** Walks a broken session's path again from scratch, on a new connection. */
+  async reopen(id: string | null | undefined, onProgress?: (p: WalkProgress) => void) {
+    const session = this.get(id);
+    if (session.state !== 'broken')
+      throw new GatewalkError(
+        'session_not_broken',
+        `session ${session.id} is ${session.state}: reopen is for broken sessions`,
+      );
+    const profile = this.resolve(session.spec.profile, session.spec.params);
+    const nav = await openSession(profile, this.openOptions(onProgress));
+    session.nav.connection.close();
+    session.replaceNav(nav);
+    session.transcript.note('reopen', { note: 'path walked again; shell state was lost' });
+    return { session, nav };
+  }
+
+  private armIdle(id: string): void {
+    const ms = this.options.idleCloseMs ?? 0;
+    if (ms <= 0) return;
+    this.disarmIdle(id);
+    const timer = setTimeout(() => {
+      const s = this.sessions.get(id);
+      if (s && s.state !== 'closed')
+        void this.close(id, `idle for ${Math.round(ms / 1000)} s`).catch(() => undefined);
+    }, ms);
+    timer.unref();
+    this.idleTimers.set(id, timer);
+  }
+
+  private disarmIdle(id: string): void {
+    const t = this.idleTimers.get(id);
+    if (t) clearTimeout(t);
+    this.idleTimers.delete(id);
+  }
+
+  /** Closes every session (shutdown): each leaves its hops if it can, within `timeoutMs`. */
+  async closeAll(reason = 'server shutting down', timeoutMs = 5000): Promise<void> {
+    this.shuttingDown = true;
+    const open = [...this.sessions.values()].filter((s) => s.state !== 'closed');
+    const closing = Promise.all(open.map((s) => this.close(s.id, reason).catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    for (const s of open) {
+      s.nav.connection.close();
+      s.dispose();
+    }
+  }
+}

@@ -1,0 +1,190 @@
+// One session as the server keeps it: the walked path, its shell, its transcript, its state.
+import { GatewalkError } from '../errors.js';
+import type { NavSession } from '../navigator/session.js';
+import type { ParamValue } from '../profiles/types.js';
+import { ShellExecutor } from '../shell/executor.js';
+import type { CommandEvent } from '../shell/types.js';
+import type { Pty, SentData } from '../terminal/pty.js';
+import type { TranscriptWriter } from './transcript.js';
+
+export type SessionState = 'ready' | 'busy' | 'closed' | 'broken';
+
+export interface SessionInfo {
+  session_id: string;
+  profile: string;
+  label: string | null;
+  state: SessionState;
+  /** Why the session is not ready (broken or closed), when it is not. */
+  reason?: string;
+  hop: string;
+  opened_at: string;
+  last_activity: string;
+}
+
+export interface SessionSpec {
+  profile: string;
+  params: Record<string, ParamValue>;
+  label: string | null;
+}
+
+/** Copies what the PTY receives and sends into the transcript; returns how to stop. */
+export function recordPty(pty: Pty, transcript: TranscriptWriter): () => void {
+  const decoder = new TextDecoder('utf-8');
+  for (const secret of pty.secrets) transcript.addSecret(secret);
+  // A transcript that cannot be written (disk full) must not take the session down with it.
+  const safely = (write: () => void) => {
+    try {
+      write();
+    } catch {
+      // The writer reported it when it failed to open; later failures are dropped.
+    }
+  };
+  const onRaw = (chunk: Buffer) =>
+    safely(() => transcript.received(decoder.decode(chunk, { stream: true })));
+  const onSent = (s: SentData) => safely(() => transcript.sent(s.data, { secret: s.secret }));
+  pty.on('raw', onRaw);
+  pty.on('sent', onSent);
+  return () => {
+    pty.off('raw', onRaw);
+    pty.off('sent', onSent);
+  };
+}
+
+export class ManagedSession {
+  state: SessionState = 'ready';
+  reason: string | undefined;
+  shell: ShellExecutor;
+  readonly openedAt = new Date();
+  lastActivity = new Date();
+  /** Calls on one session run one after another: this is the tail of that line. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private detach: () => void = () => {};
+
+  constructor(
+    readonly id: string,
+    public spec: SessionSpec,
+    public nav: NavSession,
+    readonly transcript: TranscriptWriter,
+    private readonly onActivity: () => void,
+    /** Stops a recording of this PTY that began before the walk, if one did. */
+    recording?: () => void,
+  ) {
+    this.shell = this.executorFor(nav);
+    this.attach(recording);
+  }
+
+  get label(): string | null {
+    return this.spec.label;
+  }
+
+  private executorFor(nav: NavSession): ShellExecutor {
+    return new ShellExecutor(nav, {
+      onCommand: (e: CommandEvent) => {
+        if (e.phase === 'start') this.transcript.commandStart(e.id, e.command);
+        else this.transcript.commandEnd(e.id, e.result);
+      },
+    });
+  }
+
+  /** Records the PTY in the transcript, and notices when the connection goes away. */
+  private attach(recording?: () => void): void {
+    const pty = this.nav.pty;
+    const stopRecording = recording ?? recordPty(pty, this.transcript);
+    const onClose = () => {
+      if (this.state !== 'closed')
+        this.markBroken('the SSH connection closed (dropped by the network or the gateway)');
+    };
+    const onError = (err: Error) => this.markBroken(`the SSH connection failed: ${err.message}`);
+    pty.once('close', onClose);
+    this.nav.connection.client.on('error', onError);
+    this.detach = () => {
+      stopRecording();
+      pty.off('close', onClose);
+      this.nav.connection.client.off('error', onError);
+    };
+  }
+
+  /** After a switch or a reopen: the same session on another walked path. */
+  replaceNav(nav: NavSession): void {
+    this.detach();
+    this.nav = nav;
+    this.shell = this.executorFor(nav);
+    this.attach();
+    this.setState('ready');
+  }
+
+  markBroken(reason: string): void {
+    if (this.state === 'closed' || this.state === 'broken') return;
+    this.reason = reason;
+    this.setState('broken', reason);
+  }
+
+  setState(state: SessionState, reason?: string): void {
+    this.state = state;
+    this.reason = reason;
+    this.transcript.state(state, reason);
+  }
+
+  /** Throws the error every call on a session that cannot take calls gets. */
+  assertUsable(): void {
+    if (this.state === 'closed')
+      throw new GatewalkError(
+        'session_closed',
+        `session ${this.id} is closed${this.reason ? ` (${this.reason})` : ''}: open a new one with open_session`,
+      );
+    if (this.state === 'broken')
+      throw new GatewalkError(
+        'session_broken',
+        `session ${this.id} is broken: ${this.reason ?? 'the connection is gone'}. Nothing was replayed; call reopen to walk the path again (shell state such as cd and variables is lost), or close_session`,
+      );
+  }
+
+  /** Runs `fn` after the calls before it on this session; marks activity. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(
+      () => this.guarded(fn),
+      () => this.guarded(fn),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs `fn` now, beside the queue (reads and interrupts must not wait behind a command). */
+  async now<T>(fn: () => Promise<T>): Promise<T> {
+    return this.guarded(fn);
+  }
+
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertUsable();
+    this.touch();
+    try {
+      return await fn();
+    } finally {
+      this.touch();
+    }
+  }
+
+  touch(): void {
+    this.lastActivity = new Date();
+    this.onActivity();
+  }
+
+  info(): SessionInfo {
+    const busy = this.state === 'ready' && this.shell.busy !== null;
+    return {
+      session_id: this.id,
+      profile: this.spec.profile,
+      label: this.spec.label,
+      state: busy ? 'busy' : this.state,
+      ...(this.reason ? { reason: this.reason } : {}),
+      hop: this.nav.profile.hops.at(-1)?.name ?? '',
+      opened_at: this.openedAt.toISOString(),
+      last_activity: this.lastActivity.toISOString(),
+    };
+  }
+
+  dispose(): void {
+    this.detach();
+    this.transcript.close();
+  }
+}
