@@ -1,57 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startLab } from '../../lab/server.js';
-import { closeSession, openSession, switchTarget } from '../navigator/session.js';
-import { ShellExecutor } from '../shell/executor.js';
-import { loadProfiles } from '../profiles/registry.js';
+import { startInstance } from '../mcp/instance.js';
 import { packagePath } from '../paths.js';
 import type { CliIo } from './io.js';
 
-export const DEMO_USAGE = `Usage: gatewalk demo [--port N]
+export const DEMO_USAGE = `Usage: gatewalk demo [--port N] [--runtime DIR]
 
-Starts the embedded CMSM lab and walks it with gatewalk's navigator, as an agent would: the
-orders-pod profile (CMSM menu -> master-a -> kubectl exec into the pod), a command there, a
-move to the payments pod on the same connection, and a clean exit, printing the screen and
-how long each hop took.`;
+Starts the embedded CMSM lab and gatewalk's MCP server, then acts as an agent would, over MCP:
+lists the profiles, opens orders-pod (CMSM menu -> master-a -> kubectl exec into the pod), runs
+commands, searches the pod's logs, reads a file, moves to payments-api-pod on the same
+connection and closes, printing each call with its result and how long it took.
+The transcript stays in the runtime folder (default: a temporary one, removed at the end).`;
 
-/** `gatewalk demo`: the navigator against a lab started for the occasion. */
+/** Prints a call, its time and the text half of its result, indented. */
+function show(io: CliIo, call: string, ms: number, r: CallToolResult): void {
+  io.out(`\n> ${call}  (${Math.round(ms)} ms)${r.isError ? '  ERROR' : ''}`);
+  const text = r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+  const lines = text.replace(/\n$/, '').split('\n');
+  for (const line of lines.slice(0, 14)) io.out(`  ${line}`);
+  if (lines.length > 14) io.out(`  ... (${lines.length - 14} more lines)`);
+}
+
+/** `gatewalk demo`: an MCP client driving gatewalk against a lab started for the occasion. */
 export async function runDemoCommand(args: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      port: { type: 'string' },
+      runtime: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) return io.out(DEMO_USAGE);
   const lab = await startLab({ port: Number(values.port ?? 0) });
-  const { registry } = loadProfiles([packagePath('profiles')]);
-  const at = (name: string) => registry.resolve(name, { lab_port: lab.port });
+  const runtimeRoot = values.runtime ?? mkdtempSync(join(tmpdir(), 'gatewalk-demo-'));
+  const instance = startInstance({
+    profileDirs: [packagePath('profiles')],
+    runtimeRoot,
+    watchProfiles: false,
+    clientLabel: 'demo',
+  });
+  const client = new Client({ name: 'gatewalk-demo', version: '1.0.0' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   io.out(`lab listening on ${lab.host}:${lab.port} (host key ${lab.fingerprint})`);
+  io.out(`gatewalk MCP server (in-process), runtime ${instance.runtime.dir}`);
   try {
-    io.out('\n$ gatewalk open orders-pod');
-    let shown = 0;
-    let session = await openSession(at('orders-pod'), {
-      lookup: (n) => registry.resolveVia(n),
-      onProgress: (p) => {
-        if (p.hop !== shown) io.out(`  [${p.hop}/${p.hops}] ${p.name}`);
-        shown = p.hop;
-      },
-    });
-    io.out(
-      `  open in ${Math.round(session.walk.ms)} ms: ${session.walk.hops.map((h) => `${h.name} ${h.ms.toFixed(1)} ms`).join(', ')}`,
-    );
-    io.out('\nscreen:');
-    for (const line of (await session.pty.screen.text()).split('\n')) io.out(`  | ${line}`);
-    const command = 'grep -n ERROR var/log/app/app.log';
-    io.out(`\n$ ${command}`);
-    const result = await new ShellExecutor(session).execute(command, { timeoutMs: 10_000 });
-    io.write(result.output.replace(/^(?=.)/gm, '  '));
-    io.out(`  (exit code ${result.exit_code}, ${result.duration_ms} ms)`);
-    io.out('\n$ move to payments-api-pod (same connection: exit the pod, exec into the other)');
-    const t0 = performance.now();
-    session = await switchTarget(session, at('payments-api-pod'));
-    io.out(`  moved in ${Math.round(performance.now() - t0)} ms`);
-    io.out(`  | ${(await session.pty.screen.text()).split('\n').at(-1) ?? ''}`);
-    await closeSession(session);
-    io.out('\nclosed: left every hop with its exit.');
+    await instance.newServer().connect(serverSide);
+    await client.connect(clientSide);
+    const call = async (name: string, args: Record<string, unknown> = {}) => {
+      const t0 = performance.now();
+      const r = (await client.callTool(
+        { name, arguments: args },
+        undefined,
+        name === 'open_session' || name === 'switch_target'
+          ? { onprogress: (p) => io.out(`  ... ${p.message ?? ''}`) }
+          : {},
+      )) as CallToolResult;
+      const shown = Object.entries(args)
+        .filter(([k]) => k !== 'session_id')
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join(', ');
+      show(io, `${name}(${shown})`, performance.now() - t0, r);
+      if (r.isError) throw new Error(`${name} failed`);
+      return r.structuredContent as Record<string, unknown>;
+    };
+    const params = { lab_port: lab.port };
+    await call('list_profiles');
+    const opened = await call('open_session', { profile: 'orders-pod', params, label: 'demo' });
+    const session_id = opened.session_id as string;
+    await call('execute_command', { session_id, command: 'hostname; id -un; pwd' });
+    await call('execute_command', { session_id, command: 'ls -l var/log/app' });
+    await call('search_logs', { session_id, pattern: 'ERROR', path: 'var/log/app' });
+    await call('read_file', { session_id, path: 'etc/app/application.yaml' });
+    await call('execute_command', { session_id, command: 'sh -c "exit 3"' });
+    await call('switch_target', { session_id, profile: 'payments-api-pod', params });
+    await call('execute_command', { session_id, command: 'grep -c ERROR var/log/app/app.log' });
+    const closed = await call('close_session', { session_id });
+    io.out(`\nclosed: left every hop with its exit; transcript ${String(closed.transcript)}`);
+    if (!values.runtime)
+      io.out(
+        '(the demo removes its runtime folder at the end: --runtime DIR keeps the transcript)',
+      );
   } finally {
+    await client.close().catch(() => undefined);
+    await instance.shutdown('demo over');
     await lab.close();
+    if (!values.runtime) rmSync(runtimeRoot, { recursive: true, force: true });
   }
 }

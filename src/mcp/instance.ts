@@ -23,6 +23,7 @@ export interface InstanceOptions {
   /** Watch profile files and reload them on change (default true). */
   watchProfiles?: boolean;
   connect?: ManagerOptions['connect'];
+  directTimeoutMs?: number;
   /** Also told every log line (the log file always is). */
   log?: (line: string) => void;
 }
@@ -65,7 +66,10 @@ export function startInstance(options: InstanceOptions): Instance {
     clientLabel,
     idleCloseMs: (options.idleCloseMinutes ?? 60) * 60_000,
     allowDirect: options.allowDirect ?? false,
-    ...(options.connect ? { connect: options.connect } : {}),
+    ...(options.directTimeoutMs ? { directTimeoutMs: options.directTimeoutMs } : {}),
+    // Keepalive every 15 s (3 missed: broken) unless a profile says otherwise: a dead network
+    // is noticed even while the agent is not calling.
+    connect: { defaultKeepaliveMs: 15_000, ...options.connect },
     log,
   });
   let stopped = false;

@@ -83,3 +83,15 @@ export function progress(extra: Extra, done: number, total: number, message: str
     })
     .catch(() => undefined);
 }
+
+/** Progress per hop entered, for walks: values must only ever grow, so repeats are dropped. */
+export function hopProgress(
+  extra: Extra,
+): (p: { hop: number; hops: number; name: string }) => void {
+  let reported = 0;
+  return (p) => {
+    if (p.hop <= reported) return;
+    reported = p.hop;
+    progress(extra, p.hop - 1, p.hops, `hop ${p.hop}/${p.hops}: ${p.name}`);
+  };
+}

@@ -16,6 +16,8 @@ export interface OpenOptions extends WalkOptions {
   sshConfigFile?: string;
   /** The ssh-agent socket for `agent: true` profiles (default: SSH_AUTH_SOCK). */
   agentSocket?: string;
+  /** Keepalive for profiles that set none. */
+  defaultKeepaliveMs?: number;
   /** Called with the PTY before the walk starts (a transcript records the walk too). */
   onPty?: (pty: Pty) => void;
 }
@@ -56,6 +58,7 @@ export async function openSession(
     ...(options.knownHostsFile ? { knownHostsFile: options.knownHostsFile } : {}),
     ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
     ...(options.agentSocket ? { agentSocket: options.agentSocket } : {}),
+    ...(options.defaultKeepaliveMs ? { defaultKeepaliveMs: options.defaultKeepaliveMs } : {}),
   });
   let pty: Pty | undefined;
   try {

@@ -13,7 +13,11 @@ export function looksDirect(text: string, sshConfigFile?: string): boolean {
   return text.includes('@') || resolveHostAlias(text, sshConfigFile) !== null;
 }
 
-export function directProfile(target: string, sshConfigFile?: string): ResolvedProfile {
+export function directProfile(
+  target: string,
+  sshConfigFile?: string,
+  timeoutMs = 15_000,
+): ResolvedProfile {
   const { user, host, port } = parseTarget(target);
   if (!/^[A-Za-z0-9._:[\]-]+$/.test(host))
     throw new GatewalkError('target_invalid', `"${target}" is not user@host[:port] or an alias`);
@@ -39,7 +43,7 @@ export function directProfile(target: string, sshConfigFile?: string): ResolvedP
       timeoutMs: 15_000,
     },
     terminal: { term: 'xterm-256color', cols: 200, rows: 50 },
-    timeoutMs: 15_000,
+    timeoutMs,
     openTimeoutMs: 30_000,
     on: [],
     policy: { readOnly: false, deny: [] },

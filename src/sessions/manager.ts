@@ -29,6 +29,8 @@ export interface ManagerOptions {
   idleCloseMs?: number;
   /** Accept `user@host[:port]` and ~/.ssh/config aliases as one-hop profiles. */
   allowDirect?: boolean;
+  /** How long a direct target may take to show a shell prompt (default 15 s). */
+  directTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -50,7 +52,7 @@ export class SessionManager {
     const registry = this.options.registry();
     if (registry.has(name)) return registry.resolve(name, params);
     if (this.options.allowDirect && looksDirect(name, this.options.connect?.sshConfigFile))
-      return directProfile(name, this.options.connect?.sshConfigFile);
+      return directProfile(name, this.options.connect?.sshConfigFile, this.options.directTimeoutMs);
     // The registry's error names the profiles there are (and a likely typo).
     return registry.resolve(name, params);
   }

@@ -58,6 +58,7 @@ export class ManagedSession {
   lastActivity = new Date();
   /** Calls on one session run one after another: this is the tail of that line. */
   private queue: Promise<unknown> = Promise.resolve();
+  private inLine = 0;
   private detach: () => void = () => {};
 
   constructor(
@@ -139,12 +140,27 @@ export class ManagedSession {
       );
   }
 
+  /**
+   * Calls in that line now, running or waiting their turn. execute_command reads it: without
+   * wait_if_busy_s it must refuse a busy session at once, not queue behind the call in progress.
+   */
+  get callsInLine(): number {
+    return this.inLine;
+  }
+
   /** Runs `fn` after the calls before it on this session; marks activity. */
   serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(
-      () => this.guarded(fn),
-      () => this.guarded(fn),
-    );
+    this.inLine++;
+    // Counted out before the call's result is handed back, so a client's next call never
+    // finds its own finished call still in the line.
+    const task = async () => {
+      try {
+        return await this.guarded(fn);
+      } finally {
+        this.inLine--;
+      }
+    };
+    const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -158,7 +174,11 @@ export class ManagedSession {
     this.assertUsable();
     this.touch();
     try {
-      return await fn();
+      const result = await fn();
+      // The connection dropped while the call ran: what it returns (a command "done" with no
+      // exit code, cut short) is not a result; say the session is broken and how to go on.
+      if (this.state === 'broken') this.assertUsable();
+      return result;
     } finally {
       this.touch();
     }

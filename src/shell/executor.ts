@@ -17,6 +17,7 @@ import {
   waitForRun,
   type Running,
 } from './running.js';
+import { waitForPrompt } from './prompt-wait.js';
 import {
   looksLikeInputPrompt,
   type CommandResult,
@@ -197,32 +198,7 @@ export class ShellExecutor {
   private async atPrompt(): Promise<void> {
     if (!this.afterCommand) return;
     this.afterCommand = false;
-    const prompt = this.hop.prompt ?? '';
-    await new Promise<void>((resolve) => {
-      let text = '';
-      let settled = false;
-      // eslint-disable-next-line prefer-const -- assigned after `done`, which may run first
-      let off: (() => void) | undefined;
-      const done = () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        off?.();
-        resolve();
-      };
-      const timer = setTimeout(done, 5000);
-      // The backlog is delivered at once, before onText returns: `off` may come after `done`.
-      off = this.session.pty.onText((chunk) => {
-        if (settled) return;
-        text += chunk;
-        const m = earliestMatch(text, [prompt]);
-        if (m) {
-          done();
-          this.session.pty.unread(text.slice(m.end));
-        }
-      });
-      if (settled) off();
-    });
+    await waitForPrompt(this.session.pty, this.hop.prompt ?? '', 5000);
     await this.session.pty.screen.snapshot();
   }
 

@@ -23,6 +23,8 @@ export interface ConnectDeps {
   knownHostsFile?: string;
   /** The ssh-agent socket for `agent: true` (default: SSH_AUTH_SOCK). */
   agentSocket?: string;
+  /** Keepalive for connections whose profile sets none (the server uses one to notice drops). */
+  defaultKeepaliveMs?: number;
 }
 
 /** An SSH connection, with the jump connections it goes through (outermost first). */
@@ -73,7 +75,7 @@ async function endpointOf(
     passphrase: await secret(c.passphrase),
     agent: c.agent,
     timeoutMs: c.timeoutMs ?? 15_000,
-    keepaliveMs: c.keepaliveMs,
+    keepaliveMs: c.keepaliveMs ?? deps.defaultKeepaliveMs ?? null,
     answer: async (prompt) => {
       // The profile's handlers answer keyboard-interactive prompts too (an OTP, a PIN).
       const h = handlers.find((x) => new RegExp(x.match, 'm').test(prompt));

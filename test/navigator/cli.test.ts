@@ -94,17 +94,28 @@ describe('gatewalk run, graph and open', () => {
     expect(t.err).toEqual(['gatewalk: no end within 0.3 s; giving up']);
   });
 
-  it('demo walks orders-pod, runs a command, moves to the payments pod and closes', async () => {
+  it('demo drives the MCP server: profiles, orders-pod, commands, logs, a file, payments, close', async () => {
     const t = io();
     await runDemoCommand([], t.io);
     const out = t.out.join('');
-    expect(out).toMatch(/open in \d+ ms: menu [\d.]+ ms, master [\d.]+ ms, pod [\d.]+ ms/);
-    expect(out).toContain('  | [pod:orders/orders-api-7d9d65f8b4-2plxq ~]$');
-    expect(out).toContain(
-      '  5:2026-11-20T08:15:07.310Z ERROR upstream timeout after 3000ms traceId=lab-timeout-001\n',
+    expect(out).toMatch(/> list_profiles\(\) {2}\(\d+ ms\)\n {2}alpine-pod: /);
+    expect(out).toContain('  ... hop 3/3: pod');
+    expect(out).toMatch(
+      /> open_session\(profile: "orders-pod".*\n {2}session s_\S+ open at pod \(menu \d+ ms, master \d+ ms, pod \d+ ms\); prompt: \[pod:orders\/orders-api-7d9d65f8b4-2plxq ~\]\$/,
     );
-    expect(out).toContain('  | [pod:payments/payments-api-6cc447f559-k8mvp ~]$');
-    expect(out).toContain('closed: left every hop with its exit.');
+    expect(out).toMatch(
+      /> execute_command\(command: "hostname; id -un; pwd"\).*\n {2}exit 0 in \d+ ms\n/,
+    );
+    expect(out).toContain(
+      '  var/log/app/app.log:5: 2026-11-20T08:15:07.310Z ERROR upstream timeout after 3000ms traceId=lab-timeout-001\n',
+    );
+    expect(out).toContain('    name: orders-api-7d9d65f8b4-2plxq\n');
+    expect(out).toMatch(/exit 3 in \d+ ms/);
+    expect(out).toContain(
+      'now at payments-api-pod (pod); prompt: [pod:payments/payments-api-6cc447f559-k8mvp ~]$',
+    );
+    expect(out).toContain('closed: left every hop with its exit; transcript ');
+    expect(out).not.toContain('ERROR\n');
   });
 
   it('graph prints a Mermaid state diagram of the walk', () => {

@@ -47,6 +47,15 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
         session.transcript.policyRefusal('execute_command', args.command, refusal.message);
         throw new GatewalkError('policy_refused', refusal.message);
       }
+      // Without wait_if_busy_s a busy session refuses at once, as the parameter promises; the
+      // queue alone would hold this command until the call in progress ends, however long.
+      if (!args.wait_if_busy_s && session.callsInLine > 0)
+        throw new GatewalkError(
+          'session_busy',
+          session.shell.busy
+            ? `command ${session.shell.busy} is still running: wait for it with get_command, answer it with send_text, or interrupt it (or pass wait_if_busy_s)`
+            : 'another call is in progress on this session: call again once it returns, or pass wait_if_busy_s to wait for it',
+        );
       const result = await session.serial(() =>
         session.shell.execute(args.command, {
           timeoutMs: (args.timeout_s ?? 30) * 1000,

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { redact } from '../../navigator/walk.js';
-import { ok, progress, tool, type ToolContext } from '../result.js';
+import { hopProgress, ok, progress, tool, type ToolContext } from '../result.js';
 import { params } from '../shapes.js';
 
 export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
@@ -27,17 +27,11 @@ export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args, extra) => {
-      // One notification per hop entered: progress values must only ever grow.
-      let reported = 0;
       const { session, nav } = await ctx.manager.open({
         profile: args.profile,
         params: args.params ?? {},
         label: args.label ?? null,
-        onProgress: (p) => {
-          if (p.hop <= reported) return;
-          reported = p.hop;
-          progress(extra, p.hop - 1, p.hops, `hop ${p.hop}/${p.hops}: ${p.name}`);
-        },
+        onProgress: hopProgress(extra),
       });
       const screen = redact(await nav.pty.screen.text(), [...nav.pty.secrets]);
       const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));

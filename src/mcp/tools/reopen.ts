@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ok, progress, tool, type ToolContext } from '../result.js';
+import { hopProgress, ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 import { walkedShape } from './switch-target.js';
@@ -17,9 +17,7 @@ export function registerReopen(server: McpServer, ctx: ToolContext): void {
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args, extra) => {
-      const { session, nav } = await ctx.manager.reopen(args.session_id, (p) =>
-        progress(extra, p.hop - 1, p.hops, `hop ${p.hop}/${p.hops}: ${p.name}`),
-      );
+      const { session, nav } = await ctx.manager.reopen(args.session_id, hopProgress(extra));
       const screen = await redactedScreen(session);
       const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       const prompt = screen.screen.split('\n').at(-1) ?? '';

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { ok, progress, tool, type ToolContext } from '../result.js';
+import { hopProgress, ok, tool, type ToolContext } from '../result.js';
 import { params, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -27,9 +27,7 @@ export function registerSwitchTarget(server: McpServer, ctx: ToolContext): void 
     async (args, extra) => {
       const session = ctx.manager.get(args.session_id);
       await session.serial(() =>
-        ctx.manager.switchTarget(session.id, args.profile, args.params ?? {}, (p) =>
-          progress(extra, p.hop - 1, p.hops, `hop ${p.hop}/${p.hops}: ${p.name}`),
-        ),
+        ctx.manager.switchTarget(session.id, args.profile, args.params ?? {}, hopProgress(extra)),
       );
       const screen = await redactedScreen(session);
       const hops = session.nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));

@@ -1,0 +1,90 @@
+// The built `gatewalk serve`, spawned the way Claude Code or Codex start an MCP server, driven
+// over stdio by the SDK's real Client against the lab.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Lab } from '../../lab/server.js';
+import { packagePath } from '../../src/paths.js';
+import { labOnFreePort } from '../helpers/lab.js';
+
+let lab: Lab;
+let runtime: string;
+
+beforeAll(async () => {
+  lab = await labOnFreePort();
+  runtime = mkdtempSync(join(tmpdir(), 'gatewalk-stdio-'));
+});
+
+afterAll(async () => {
+  await lab.close();
+  rmSync(runtime, { recursive: true, force: true });
+});
+
+it('serves the tools over stdio and exits cleanly when stdin closes', async () => {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [
+      packagePath('dist', 'src', 'cli', 'index.js'),
+      'serve',
+      '--profiles',
+      packagePath('profiles'),
+      '--runtime',
+      runtime,
+    ],
+    env: { PATH: process.env.PATH ?? '', HOME: runtime, GATEWALK_CLIENT_LABEL: 'stdio-test' },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Anything on stdout that is not protocol would surface here as a parse error.
+  const problems: Error[] = [];
+  const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+  client.onerror = (err) => problems.push(err);
+  await client.connect(transport);
+  const pid = transport.pid;
+  const call = async (name: string, args: Record<string, unknown> = {}) => {
+    const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+    return r.structuredContent as Record<string, unknown>;
+  };
+
+  const { tools } = await client.listTools();
+  expect(tools.length).toBe(20);
+  const opened = await call('open_session', {
+    profile: 'orders-pod',
+    params: { lab_port: lab.port },
+  });
+  const sid = opened.session_id as string;
+  const r = await call('execute_command', { session_id: sid, command: 'echo "from $PWD" | wc -l' });
+  expect(r).toMatchObject({ status: 'done', exit_code: 0, output: '1\n' });
+  await call('close_session', { session_id: sid });
+
+  const exited = new Promise<number | null>((resolve) => {
+    const timer = setInterval(() => {
+      try {
+        process.kill(pid ?? 0, 0);
+      } catch {
+        clearInterval(timer);
+        resolve(0);
+      }
+    }, 20);
+  });
+  await client.close();
+  await exited;
+  expect(problems).toEqual([]);
+  expect(stderr).toContain('runtime');
+  expect(lab.connections()).toBe(0);
+
+  // The instance folder: server.json with the client label, and the session's 0600 transcript.
+  const [instance] = readdirSync(join(runtime, 'servers'));
+  const dir = join(runtime, 'servers', instance ?? '');
+  const record = JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as { client: string };
+  expect(record.client).toBe('stdio-test');
+  const transcript = join(dir, 'transcripts', `${sid}.jsonl`);
+  expect(statSync(transcript).mode & 0o777).toBe(0o600);
+  expect(readFileSync(transcript, 'utf8')).toContain('"client":"stdio-test"');
+});
