@@ -82,6 +82,9 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
       const body = req.method === 'POST' ? await readJson(req) : undefined;
       const sid = req.headers['mcp-session-id'];
       let transport = typeof sid === 'string' ? transports.get(sid) : undefined;
+      // The spec's answer to a session id we do not know: 404, so the client starts afresh.
+      if (!transport && typeof sid === 'string')
+        return refuse(res, 404, `no MCP session ${sid}: initialize a new one`);
       if (!transport) {
         if (req.method !== 'POST' || !isInitializeRequest(body))
           return refuse(res, 400, 'no valid MCP session: start with an initialize request');

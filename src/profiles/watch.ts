@@ -42,7 +42,12 @@ export class ProfileSource {
       try {
         const w = watch(dir, () => {
           clearTimeout(this.pending);
-          this.pending = setTimeout(() => onReload?.(this.reload()), 100);
+          // Not `onReload?.(this.reload())`: an optional call skips its arguments when there is
+          // no callback, and the instance watches without one: nothing ever reloaded.
+          this.pending = setTimeout(() => {
+            const ok = this.reload();
+            onReload?.(ok);
+          }, 100);
         });
         w.on('error', () => undefined);
         this.watchers.push(w);

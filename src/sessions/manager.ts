@@ -12,6 +12,7 @@ import {
 } from '../navigator/session.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
+import { resolveSecret } from '../profiles/secrets.js';
 import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
 import { directProfile, looksDirect } from './direct.js';
 import { ManagedSession, recordPty, type SessionInfo, type SessionSpec } from './session.js';
@@ -89,12 +90,19 @@ export class SessionManager {
       started_at: new Date().toISOString(),
     });
     transcript.state('opening');
+    // Login secrets are never typed into the terminal, but a remote may still print one: known
+    // up front, they are redacted wherever they show up.
+    const loginSecrets = await this.loginSecrets(profile);
+    for (const value of loginSecrets) transcript.addSecret(value);
     let recording: (() => void) | undefined;
     let nav: NavSession;
     try {
       nav = await openSession(profile, {
         ...this.openOptions(request.onProgress),
-        onPty: (pty) => (recording = recordPty(pty, transcript)),
+        onPty: (pty) => {
+          for (const value of loginSecrets) pty.secrets.add(value);
+          recording = recordPty(pty, transcript);
+        },
       });
     } catch (err) {
       recording?.();
@@ -113,12 +121,24 @@ export class SessionManager {
       transcript,
       () => this.armIdle(id),
       recording,
+      this.options.connect?.secrets,
     );
     session.setState('ready');
     this.sessions.set(id, session);
     this.armIdle(id);
     this.options.log?.(`opened ${id} (${profile.name}) in ${Math.round(nav.walk.ms)} ms`);
     return { session, nav };
+  }
+
+  private async loginSecrets(profile: ResolvedProfile): Promise<string[]> {
+    const refs = [profile.connect.password, profile.connect.passphrase];
+    const values = await Promise.all(
+      refs.map((ref) =>
+        // A secret that cannot be read fails the connection itself, with a clear error.
+        ref ? resolveSecret(ref, this.options.connect?.secrets).catch(() => null) : null,
+      ),
+    );
+    return values.filter((v): v is string => v !== null && v.length >= 3);
   }
 
   /** The session with this id; with no id, the only open one. */
@@ -170,7 +190,7 @@ export class SessionManager {
     this.disarmIdle(session.id);
     if (session.state === 'closed') return;
     const leave = session.state === 'ready' && session.shell.busy === null;
-    session.setState('closed', reason);
+    session.markClosed(reason);
     await closeSession(session.nav, { leave });
     session.dispose();
     this.options.log?.(`closed ${session.id}: ${reason}`);
@@ -219,7 +239,9 @@ export class SessionManager {
     this.disarmIdle(id);
     const timer = setTimeout(() => {
       const s = this.sessions.get(id);
-      if (s && s.state !== 'closed')
+      // A call still running (a command longer than the idle time, a long wait_for) is activity:
+      // closing now would cut it off. The call re-arms the timer when it ends.
+      if (s && s.state !== 'closed' && s.callsInProgress === 0)
         void this.close(id, `idle for ${Math.round(ms / 1000)} s`).catch(() => undefined);
     }, ms);
     timer.unref();

@@ -1,6 +1,7 @@
 // One session as the server keeps it: the walked path, its shell, its transcript, its state.
 import { GatewalkError } from '../errors.js';
 import type { NavSession } from '../navigator/session.js';
+import type { SecretContext } from '../profiles/secrets.js';
 import type { ParamValue } from '../profiles/types.js';
 import { ShellExecutor } from '../shell/executor.js';
 import type { CommandEvent } from '../shell/types.js';
@@ -59,6 +60,7 @@ export class ManagedSession {
   /** Calls on one session run one after another: this is the tail of that line. */
   private queue: Promise<unknown> = Promise.resolve();
   private inLine = 0;
+  private inProgress = 0;
   private detach: () => void = () => {};
 
   constructor(
@@ -69,6 +71,8 @@ export class ManagedSession {
     private readonly onActivity: () => void,
     /** Stops a recording of this PTY that began before the walk, if one did. */
     recording?: () => void,
+    /** Where the hop handlers' `send_secret` answers come from (as for the walk). */
+    private readonly secrets?: SecretContext,
   ) {
     this.shell = this.executorFor(nav);
     this.attach(recording);
@@ -80,6 +84,7 @@ export class ManagedSession {
 
   private executorFor(nav: NavSession): ShellExecutor {
     return new ShellExecutor(nav, {
+      ...(this.secrets ? { secrets: this.secrets } : {}),
       onCommand: (e: CommandEvent) => {
         if (e.phase === 'start') this.transcript.commandStart(e.id, e.command);
         else this.transcript.commandEnd(e.id, e.result);
@@ -170,8 +175,14 @@ export class ManagedSession {
     return this.guarded(fn);
   }
 
+  /** Calls running now, in the line or beside it: a session with one is not idle. */
+  get callsInProgress(): number {
+    return this.inProgress;
+  }
+
   private async guarded<T>(fn: () => Promise<T>): Promise<T> {
     this.assertUsable();
+    this.inProgress++;
     this.touch();
     try {
       const result = await fn();
@@ -180,6 +191,7 @@ export class ManagedSession {
       if (this.state === 'broken') this.assertUsable();
       return result;
     } finally {
+      this.inProgress--;
       this.touch();
     }
   }
@@ -203,8 +215,19 @@ export class ManagedSession {
     };
   }
 
+  /**
+   * Closed from now on (no new calls; the disconnect to come is not a break), but written to the
+   * transcript by dispose(), after the exits typed while leaving the hops: a transcript ends
+   * with the state its session ended in, not with traffic after a "closed".
+   */
+  markClosed(reason: string): void {
+    this.state = 'closed';
+    this.reason = reason;
+  }
+
   dispose(): void {
     this.detach();
+    if (this.state === 'closed') this.transcript.state('closed', this.reason);
     this.transcript.close();
   }
 }

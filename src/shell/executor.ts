@@ -336,7 +336,12 @@ export class ShellExecutor {
     else if (action.kind === 'send_secret') {
       void resolveSecret(action.secret, this.options.secrets).then(
         (value) => this.session.pty.write(`${value}\r`, { secret: true }),
-        () => this.session.pty.write('\x03'),
+        (err: unknown) => {
+          // No answer to give: stop the command the way a fail: handler does, and say why
+          // (a bare Ctrl-C would also take the end marker with it and leave it running).
+          run.failure = `the profile could not answer a prompt: ${err instanceof Error ? err.message : String(err)}`;
+          void this.interrupt(1000).catch(() => undefined);
+        },
       );
     }
     return true;

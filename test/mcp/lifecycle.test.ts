@@ -72,7 +72,10 @@ describe('session lifecycle through the MCP client', () => {
   it('reports open_session progress once per hop, growing, naming the hop', async () => {
     const notes: Progress[] = [];
     const r = (await c.client.callTool(
-      { name: 'open_session', arguments: { profile: 'orders-pod', params: { lab_port: lab.port } } },
+      {
+        name: 'open_session',
+        arguments: { profile: 'orders-pod', params: { lab_port: lab.port } },
+      },
       undefined,
       { onprogress: (p) => notes.push(p) },
     )) as CallToolResult;
@@ -86,7 +89,9 @@ describe('session lifecycle through the MCP client', () => {
     expect(notes.every((n) => n.total === 3)).toBe(true);
     for (let i = 1; i < notes.length; i++)
       expect(notes[i]?.progress).toBeGreaterThan(notes[i - 1]?.progress ?? Infinity);
-    await c.ok('close_session', { session_id: (r.structuredContent as { session_id: string }).session_id });
+    await c.ok('close_session', {
+      session_id: (r.structuredContent as { session_id: string }).session_id,
+    });
   });
 
   it('runs two sessions side by side: their commands overlap in time', async () => {
@@ -97,7 +102,8 @@ describe('session lifecycle through the MCP client', () => {
     const before = Date.now();
     const results = await Promise.all([a, b].map((sid) => run(sid, 'sleep 0.5; echo x')));
     const after = Date.now();
-    for (const r of results) expect(r).toMatchObject({ status: 'done', exit_code: 0, output: 'x\n' });
+    for (const r of results)
+      expect(r).toMatchObject({ status: 'done', exit_code: 0, output: 'x\n' });
     // When each command ran, as the server timed it: each began before the other ended.
     const spans = await Promise.all(
       [a, b].map(async (sid, i) => {
@@ -138,7 +144,10 @@ describe('session lifecycle through the MCP client', () => {
     // get_screen goes beside the line: it answers while the command still runs.
     let finished = false;
     const long = run(sid, 'sleep 1; echo late').then((r) => ((finished = true), r));
-    await until(() => stateOf(sid), (s) => s?.state === 'busy');
+    await until(
+      () => stateOf(sid),
+      (s) => s?.state === 'busy',
+    );
     const screen = await c.ok<{ screen: string }>('get_screen', { session_id: sid });
     expect(finished).toBe(false);
     expect(screen.screen).toMatch(/pod:orders/);
@@ -153,7 +162,10 @@ describe('session lifecycle through the MCP client', () => {
     await run(sid, 'export GW_STATE=kept');
     const closed = once(c.instance.manager.get(sid).nav.pty, 'close');
     const inFlight = c.call('execute_command', { session_id: sid, command: 'sleep 30' });
-    await until(() => stateOf(sid), (s) => s?.state === 'busy');
+    await until(
+      () => stateOf(sid),
+      (s) => s?.state === 'busy',
+    );
     await proxy.close();
     await closed;
     // The call in flight ends with the news, not with a "done" that has no exit code.

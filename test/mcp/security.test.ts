@@ -1,7 +1,7 @@
-// Security through the real MCP client: secrets stay out of transcripts and screens, runtime
-// files are private, profile policies refuse writes, and every mistake is a prompt isError.
-// (Streamable HTTP: security-http.test.ts.)
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Security through the real MCP client: secrets stay out of transcripts and screens, and the
+// runtime files are private. Policies and error paths: security-tools.test.ts; Streamable HTTP:
+// security-http.test.ts.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -10,6 +10,7 @@ import { loadScenario } from '../../lab/scenario.js';
 import type { Lab } from '../../lab/server.js';
 import { packagePath } from '../../src/paths.js';
 import { totp } from '../../src/secrets/totp.js';
+import { printfFormat } from '../../src/shell/framing.js';
 import { labOnFreePort } from '../helpers/lab.js';
 import { connectClient, type Connected } from './helpers.js';
 
@@ -28,6 +29,15 @@ interface Event {
 const textOf = (r: CallToolResult) =>
   r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
+/** The events of a transcript file (its first line is the session's metadata). */
+function eventsOf(file: string): Event[] {
+  return file
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => JSON.parse(l) as Event);
+}
+
 function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -37,6 +47,8 @@ describe('secrets never reach the transcript', () => {
   const PASSWORD = 'Pw-Lq47-unusual';
   const SUDO = 'Sudo-Vk27-pass';
   const TOKEN = 'tok-Zq81-secret';
+  // Commands are typed octal-escaped: this one's typed form differs from it.
+  const SPECIAL = 'P@ss w0rd!Kx7';
   const SEED = 'JBSWY3DPEHPK3PXP';
   const codes = new Set<string>();
   const addCodes = () => {
@@ -47,6 +59,7 @@ describe('secrets never reach the transcript', () => {
   let c: Connected;
   let sid: string;
   let transcriptPath: string;
+  let sudoTranscript = '';
 
   beforeAll(async () => {
     const base = loadScenario();
@@ -127,22 +140,78 @@ profiles:
     // ... but the screen, which a person or another client may read, hides it.
     const screen = await c.ok<{ screen: string }>('get_screen', { session_id: sid });
     expect(screen.screen).not.toContain(TOKEN);
-    expect(screen.screen).toContain('echo ******');
+    expect(screen.screen).toMatch(/^\*{6}$/m);
+  });
+
+  it('hides a sensitive value used in a later command, also in the form it is typed in', async () => {
+    const typed = printfFormat(SPECIAL);
+    expect(typed).not.toBe(SPECIAL);
+    const asked = await run('read -s -p "Passphrase: " q; echo "plen ${#q}"', { timeout_s: 1 });
+    expect(asked.status).toBe('awaiting_input');
+    await c.ok('send_text', { session_id: sid, text: SPECIAL, sensitive: true });
+    const done = await c.ok<Result>('get_command', { command_id: asked.command_id, wait_s: 10 });
+    expect(done.output).toContain(`plen ${SPECIAL.length}`);
+    const used = await run(`printf '%s' '${SPECIAL}' | wc -c`);
+    expect(used.output.trim()).toBe(String(SPECIAL.length));
+    const screen = await c.ok<{ screen: string }>('get_screen', { session_id: sid });
+    const { events } = await c.ok<{ events: Event[] }>('get_transcript', {
+      session_id: sid,
+      tail: 20,
+    });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'command_start', command: "printf '%s' '[secret]' | wc -c" }),
+    );
+    for (const text of [screen.screen, JSON.stringify(events)]) {
+      expect(text).toContain('wc');
+      expect(text).not.toContain(SPECIAL);
+      // JSON doubles the backslashes of the typed form.
+      expect(text).not.toContain(typed);
+      expect(text).not.toContain(JSON.stringify(typed).slice(1, -1));
+    }
   });
 
   it("answers a sudo-like prompt from the hop's handler with the configured secret", async () => {
-    const r = await run('read -s -p "[sudo] password for ops: " p; echo; echo "sudo-len ${#p}"', {
-      timeout_s: 10,
+    // A session of its own: if the answer never comes, the command it leaves running must not
+    // hold up the other tests.
+    const { session_id } = await c.ok<{ session_id: string }>('open_session', {
+      profile: 'otp-master',
     });
-    expect(r.status).toBe('done');
-    expect(r.output).toContain(`sudo-len ${SUDO.length}`);
+    addCodes();
+    try {
+      const r = await c.ok<Result>('execute_command', {
+        session_id,
+        command: 'read -s -p "[sudo] password for ops: " p; echo; echo "sudo-len ${#p}"',
+        timeout_s: 5,
+      });
+      expect(r.status).toBe('done');
+      expect(r.output).toContain(`sudo-len ${SUDO.length}`);
+    } finally {
+      const closed = await c.ok<{ transcript: string }>('close_session', { session_id });
+      sudoTranscript = readFileSync(closed.transcript, 'utf8');
+    }
+    expect(sudoTranscript).not.toContain(SUDO);
+    // The OTP of the walk and the sudo answer, both written as [secret].
+    const sends = eventsOf(sudoTranscript).filter((e) => e.type === 'send' && e.secret === true);
+    expect(sends.map((e) => e.data)).toEqual(['[secret]', '[secret]']);
   });
 
-  it('redacts the login password when the remote prints it', async () => {
+  it('redacts the login password from the transcript when the remote prints it', async () => {
     // The command text does not hold the password; only its output does.
     const b64 = Buffer.from(PASSWORD).toString('base64');
-    const r = await run(`printf '%s\\n' "$(printf %s ${b64} | base64 -d)"`);
-    expect(r.output).toBe(`${PASSWORD}\n`);
+    const r = await run(`printf '%s\\n' "$(printf %s ${b64} | base64 -d)"; echo printed`);
+    expect(r.output).toBe(`${PASSWORD}\nprinted\n`);
+    const { events } = await c.ok<{ events: Event[] }>('get_transcript', {
+      session_id: sid,
+      tail: 20,
+    });
+    const received = events
+      .filter((e) => e.type === 'recv')
+      .map((e) => e.data)
+      .join('');
+    expect(received).toContain('printed');
+    // README: "every known secret value ... (resolved passwords, secret sends) is replaced".
+    expect(received).not.toContain(PASSWORD);
+    expect(received).toMatch(/\[secret\]\r\nprinted\r\n/);
   });
 
   it('writes none of them to the transcript file or get_transcript; secret sends as [secret]', async () => {
@@ -153,43 +222,43 @@ profiles:
     transcriptPath = closed.transcript;
     const file = readFileSync(transcriptPath, 'utf8');
     const served = textOf(transcript) + JSON.stringify(transcript.structuredContent);
-    for (const text of [file, served]) {
-      expect(text).toContain('[secret]');
-      for (const secret of [PASSWORD, SUDO, TOKEN, ...codes]) expect(text).not.toContain(secret);
-    }
-    const events = file
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => JSON.parse(l) as Event);
+    const events = eventsOf(file);
     const secretSends = events.filter((e) => e.type === 'send' && e.secret === true);
-    // The OTP during the walk, the sensitive token, the sudo answer.
-    expect(secretSends.length).toBeGreaterThanOrEqual(3);
-    for (const e of secretSends) expect(e.data).toBe('[secret]');
+    // The OTP during the walk and the two sensitive answers.
+    expect(secretSends.map((e) => e.data)).toEqual(['[secret]', '[secret]', '[secret]']);
     // Sends not marked secret never carry one either (the echo command is redacted).
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'command_start', command: 'echo [secret]' }),
     );
-    // The echoed token and the printed password were received, and written redacted.
+    // The echoed token was received, and written redacted.
     const received = events
       .filter((e) => e.type === 'recv')
       .map((e) => e.data)
       .join('');
-    expect(received).toMatch(/\[secret\]\r?\n/);
     expect(received).toContain('Verification code: ');
+    expect(received).toMatch(/GWS\w+\r\n\[secret\]\r\n/);
+    for (const text of [file, served]) {
+      for (const secret of [TOKEN, SUDO, SPECIAL]) expect(text).not.toContain(secret);
+      // A code as a word of its own: hex nonces and ids may hold six digits by chance.
+      for (const code of codes)
+        expect(text).not.toMatch(new RegExp(`(?<![0-9A-Za-z])${code}(?![0-9A-Za-z])`));
+      expect(text).not.toContain(JSON.stringify(printfFormat(SPECIAL)).slice(1, -1));
+      // Last: the password is the one secret the remote printed rather than echoed.
+      expect(text).not.toContain(PASSWORD);
+    }
   });
 
   it('names a missing secret without ever showing a value', async () => {
     const other = await connectClient({
       profileDirs: [dir],
-      connect: { secrets: { env: { LAB_SEED: SEED } } },
+      connect: { secrets: { env: { LAB_SEED: SEED, LAB_SUDO: SUDO } } },
     });
     try {
       const started = Date.now();
       const text = await other.fails('open_session', { profile: 'otp-master' });
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(text).toMatch(/environment variable LAB_PW: it is not set/);
-      expect(text).not.toContain(SEED);
+      for (const secret of [SEED, SUDO]) expect(text).not.toContain(secret);
     } finally {
       await other.close();
     }
@@ -232,222 +301,5 @@ describe('runtime files are private', () => {
     expect(statSync(transcript).mode & 0o777).toBe(0o600);
     const log = join(runtime.dir, 'server.log');
     expect(statSync(log).mode & 0o777).toBe(0o600);
-  });
-});
-
-describe('profile policies through the tools', () => {
-  let lab: Lab;
-  let dir: string;
-  let transfers: string;
-  let c: Connected;
-  let sid: string;
-
-  beforeAll(async () => {
-    lab = await labOnFreePort();
-    dir = tempDir('gatewalk-sec-policy-');
-    transfers = tempDir('gatewalk-sec-files-');
-    writeFileSync(join(transfers, 'app.tgz'), 'not really a tarball\n');
-    // extends a profile of another file (profiles/lab.yaml).
-    writeFileSync(
-      join(dir, 'guarded.yaml'),
-      `version: 1
-profiles:
-  orders-readonly:
-    description: The orders pod, look but do not touch
-    extends: orders-pod
-    policy: { read_only: true, deny: ['\\bcat\\s+/etc/shadow'] }
-`,
-    );
-    c = await connectClient({
-      profileDirs: [packagePath('profiles'), dir],
-      transferDir: transfers,
-    });
-    const opened = await c.ok<{ session_id: string; hops: { name: string }[] }>('open_session', {
-      profile: 'orders-readonly',
-      params: { lab_port: lab.port },
-    });
-    expect(opened.hops.map((h) => h.name)).toEqual(['menu', 'master', 'pod']);
-    sid = opened.session_id;
-  });
-
-  afterAll(async () => {
-    await c?.close();
-    await lab?.close();
-    for (const d of [dir, transfers]) if (d) rmSync(d, { recursive: true, force: true });
-  });
-
-  const run = (command: string) => c.ok<Result>('execute_command', { session_id: sid, command });
-  const refused = (tool: string, args: Record<string, unknown>) =>
-    c.fails(tool, { session_id: sid, ...args });
-
-  it('refuses writes with a reason and what to do instead', async () => {
-    const readOnly = /profile "orders-readonly" is read-only: .*ask a person.*\[policy_refused\]/;
-    const rm = await refused('execute_command', { command: 'rm -f x' });
-    expect(rm).toMatch(readOnly);
-    expect(rm).toContain('`rm` modifies the remote');
-    const redirect = await refused('execute_command', { command: 'echo hi > f' });
-    expect(redirect).toMatch(readOnly);
-    expect(redirect).toContain('`> f` writes a file on the remote');
-    const kubectl = await refused('execute_command', { command: 'kubectl delete pod x' });
-    expect(kubectl).toContain('`kubectl delete`');
-    const write = await refused('write_file', { path: 'notes.txt', content: 'x' });
-    expect(write).toMatch(/read-only: write_file notes\.txt writes to the remote/);
-    const up = await refused('upload', { local_path: 'app.tgz', remote_path: 'app.tgz' });
-    expect(up).toMatch(/read-only: upload to app\.tgz writes to the remote/);
-    // Nothing was sent: the files are not there.
-    const check = await run('for f in f notes.txt app.tgz; do test -e $f && echo "$f exists"; done; true');
-    expect(check.output).toBe('');
-  });
-
-  it('refuses a command a deny pattern matches, naming the pattern', async () => {
-    const text = await refused('execute_command', { command: 'cat   /etc/shadow' });
-    expect(text).toContain('matches /\\bcat\\s+/etc/shadow/');
-    expect(text).toMatch(/ask a person, or use a profile whose policy allows it/);
-  });
-
-  it('lets reads through', async () => {
-    expect((await run('ls')).exit_code).toBe(0);
-    const grep = await run('cat var/log/app/app.log | grep ERROR');
-    expect(grep.exit_code).toBe(0);
-    expect(grep.output).toMatch(/ERROR upstream timeout/);
-    // Not refused (the pod has no kubectl: it runs and fails there, which is the point).
-    const get = await run('kubectl get pods');
-    expect(get.status).toBe('done');
-  });
-
-  it('records every refusal in the transcript as a policy event', async () => {
-    const { events } = await c.ok<{ events: Event[] }>('get_transcript', {
-      session_id: sid,
-      tail: 10_000,
-    });
-    const policy = events.filter((e) => e.type === 'policy');
-    expect(policy.map((e) => [e.tool, e.detail])).toEqual([
-      ['execute_command', 'rm -f x'],
-      ['execute_command', 'echo hi > f'],
-      ['execute_command', 'kubectl delete pod x'],
-      ['write_file', 'notes.txt'],
-      ['upload', 'app.tgz'],
-      ['execute_command', 'cat   /etc/shadow'],
-    ]);
-    for (const e of policy) expect(e.message).toMatch(/^profile "orders-readonly" /);
-    // Refused commands never started.
-    const started = events.filter((e) => e.type === 'command_start').map((e) => e.command);
-    expect(started).not.toContain('rm -f x');
-    expect(started).toContain('ls');
-  });
-});
-
-describe('every mistake is an isError answer, never a hang', () => {
-  let lab: Lab;
-  let transfers: string;
-  let c: Connected;
-  let sid: string;
-
-  beforeAll(async () => {
-    lab = await labOnFreePort();
-    transfers = tempDir('gatewalk-sec-files-');
-    writeFileSync(join(transfers, 'existing.log'), 'keep me\n');
-    c = await connectClient({ transferDir: transfers });
-    ({ session_id: sid } = await c.ok<{ session_id: string }>('open_session', {
-      profile: 'orders-pod',
-      params: { lab_port: lab.port },
-    }));
-  });
-
-  afterAll(async () => {
-    await c?.close();
-    await lab?.close();
-    if (transfers) rmSync(transfers, { recursive: true, force: true });
-  });
-
-  /** Calls a tool that must fail within `ms` (the client gives up then); returns its text. */
-  async function failsWithin(ms: number, name: string, args: Record<string, unknown>) {
-    const started = Date.now();
-    const r = (await c.client.callTool({ name, arguments: args }, undefined, {
-      timeout: ms,
-    })) as CallToolResult;
-    expect(Date.now() - started).toBeLessThan(ms);
-    expect(r.isError, `${name} should fail: ${textOf(r)}`).toBe(true);
-    return textOf(r);
-  }
-
-  it('rejects arguments of the wrong type or missing, naming the argument', async () => {
-    const wrong = await failsWithin(5000, 'execute_command', { session_id: sid, command: 42 });
-    expect(wrong).toMatch(/Input validation error.*execute_command/);
-    expect(wrong).toMatch(/"command"/);
-    expect(wrong).toMatch(/expected string/);
-    const missing = await failsWithin(5000, 'read_file', { session_id: sid });
-    expect(missing).toMatch(/Input validation error.*"path"/s);
-    const badEnum = await failsWithin(5000, 'download', {
-      session_id: sid,
-      remote_path: 'a',
-      local_path: 'b',
-      on_conflict: 'clobber',
-    });
-    expect(badEnum).toMatch(/on_conflict/);
-    expect(badEnum).toMatch(/fail.*overwrite.*rename/);
-  });
-
-  it('names unknown sessions and commands and where to look', async () => {
-    expect(await failsWithin(5000, 'get_screen', { session_id: 's_unknown' })).toMatch(
-      /no session s_unknown: list_sessions shows the open ones; open_session starts a new one/,
-    );
-    expect(await failsWithin(5000, 'get_command', { command_id: 'cmd_unknown' })).toMatch(
-      /no command cmd_unknown: list_commands shows the running and recent ones/,
-    );
-    expect(
-      await failsWithin(5000, 'get_command', { command_id: 'cmd_unknown', session_id: sid }),
-    ).toMatch(/no command cmd_unknown/);
-  });
-
-  it('says a remote file is missing', async () => {
-    const text = await failsWithin(15_000, 'read_file', {
-      session_id: sid,
-      path: 'var/log/app/no-such.log',
-    });
-    expect(text).toMatch(/var\/log\/app\/no-such\.log/);
-    expect(text).toMatch(/No such file/i);
-    // The session is still usable afterwards.
-    const after = await c.ok<Result>('execute_command', { session_id: sid, command: 'echo ok' });
-    expect(after.output).toBe('ok\n');
-  });
-
-  it('keeps transfers inside the transfer folder', async () => {
-    for (const local of ['../../etc/passwd', '/etc/passwd']) {
-      const text = await failsWithin(15_000, 'upload', {
-        session_id: sid,
-        local_path: local,
-        remote_path: 'passwd',
-      });
-      expect(text).toMatch(/is outside the transfer folder .*: only files under it can be moved/);
-    }
-    const out = await failsWithin(15_000, 'download', {
-      session_id: sid,
-      remote_path: 'var/log/app/app.log',
-      local_path: '../stolen.log',
-    });
-    expect(out).toMatch(/outside the transfer folder/);
-    expect(existsSync(join(transfers, '..', 'stolen.log'))).toBe(false);
-  });
-
-  it('refuses to overwrite a local file with on_conflict fail', async () => {
-    const text = await failsWithin(15_000, 'download', {
-      session_id: sid,
-      remote_path: 'var/log/app/app.log',
-      local_path: 'existing.log',
-      on_conflict: 'fail',
-    });
-    expect(text).toMatch(/existing\.log exists locally: choose on_conflict overwrite or rename/);
-    expect(readFileSync(join(transfers, 'existing.log'), 'utf8')).toBe('keep me\n');
-  });
-
-  it('answers calls on a closed session at once', async () => {
-    await c.ok('close_session', { session_id: sid });
-    expect(
-      await failsWithin(5000, 'execute_command', { session_id: sid, command: 'true' }),
-    ).toMatch(/is closed.*open a new one with open_session/);
-    expect(await failsWithin(5000, 'read_file', { session_id: sid, path: 'x' })).toMatch(
-      /is closed/,
-    );
   });
 });

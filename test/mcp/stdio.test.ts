@@ -24,8 +24,22 @@ afterAll(async () => {
   rmSync(runtime, { recursive: true, force: true });
 });
 
-it('serves the tools over stdio and exits cleanly when stdin closes', async () => {
-  const transport = new StdioClientTransport({
+/** Resolves once the process is gone (the transport does not expose the child itself). */
+function gone(pid: number | null): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      try {
+        process.kill(pid ?? 0, 0);
+      } catch {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+  });
+}
+
+function serve(): StdioClientTransport {
+  return new StdioClientTransport({
     command: process.execPath,
     args: [
       packagePath('dist', 'src', 'cli', 'index.js'),
@@ -38,6 +52,10 @@ it('serves the tools over stdio and exits cleanly when stdin closes', async () =
     env: { PATH: process.env.PATH ?? '', HOME: runtime, GATEWALK_CLIENT_LABEL: 'stdio-test' },
     stderr: 'pipe',
   });
+}
+
+it('serves the tools over stdio and exits cleanly when stdin closes', async () => {
+  const transport = serve();
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   // Anything on stdout that is not protocol would surface here as a parse error.
@@ -63,16 +81,7 @@ it('serves the tools over stdio and exits cleanly when stdin closes', async () =
   expect(r).toMatchObject({ status: 'done', exit_code: 0, output: '1\n' });
   await call('close_session', { session_id: sid });
 
-  const exited = new Promise<number | null>((resolve) => {
-    const timer = setInterval(() => {
-      try {
-        process.kill(pid ?? 0, 0);
-      } catch {
-        clearInterval(timer);
-        resolve(0);
-      }
-    }, 20);
-  });
+  const exited = gone(pid);
   await client.close();
   await exited;
   expect(problems).toEqual([]);
@@ -87,4 +96,37 @@ it('serves the tools over stdio and exits cleanly when stdin closes', async () =
   const transcript = join(dir, 'transcripts', `${sid}.jsonl`);
   expect(statSync(transcript).mode & 0o777).toBe(0o600);
   expect(readFileSync(transcript, 'utf8')).toContain('"client":"stdio-test"');
+});
+
+it('closes every session, leaving its hops, on SIGTERM', async () => {
+  const transport = serve();
+  const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+  await client.connect(transport);
+  const r = (await client.callTool({
+    name: 'open_session',
+    arguments: { profile: 'orders-pod', params: { lab_port: lab.port } },
+  })) as CallToolResult;
+  const sid = (r.structuredContent as { session_id: string }).session_id;
+  expect(lab.connections()).toBe(1);
+  const exited = gone(transport.pid);
+  process.kill(transport.pid ?? 0, 'SIGTERM');
+  await exited;
+  expect(lab.connections()).toBe(0);
+  const dirs = readdirSync(join(runtime, 'servers')).map((d) => join(runtime, 'servers', d));
+  const file = dirs
+    .map((d) => join(d, 'transcripts', `${sid}.jsonl`))
+    .find((f) => {
+      try {
+        return statSync(f).isFile();
+      } catch {
+        return false;
+      }
+    });
+  const lines = readFileSync(file ?? '', 'utf8')
+    .trim()
+    .split('\n');
+  // The pod and master were left with their exits before the connection closed.
+  expect(lines.filter((l) => l.includes('"type":"send"') && l.includes('exit')).length).toBe(2);
+  expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ type: 'state', state: 'closed' });
+  await client.close().catch(() => undefined);
 });

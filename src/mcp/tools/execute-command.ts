@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { GatewalkError } from '../../errors.js';
-import { checkCommand } from '../../sessions/policy.js';
 import { describeResult } from '../describe.js';
+import { guardCommand } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { commandResult, sessionId } from '../shapes.js';
 
@@ -41,12 +41,7 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
     },
     async (args) => {
       const session = ctx.manager.get(args.session_id);
-      const profile = session.nav.profile;
-      const refusal = checkCommand(profile.policy, args.command, profile.name);
-      if (refusal) {
-        session.transcript.policyRefusal('execute_command', args.command, refusal.message);
-        throw new GatewalkError('policy_refused', refusal.message);
-      }
+      guardCommand(session, 'execute_command', args.command);
       // Without wait_if_busy_s a busy session refuses at once, as the parameter promises; the
       // queue alone would hold this command until the call in progress ends, however long.
       if (!args.wait_if_busy_s && session.callsInLine > 0)

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { MAX_FILE_BYTES, readRemoteFile } from '../../shell/files.js';
+import { guardRead } from '../policy-guard.js';
 import { ok, progress, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
@@ -29,6 +30,7 @@ export function registerReadFile(server: McpServer, ctx: ToolContext): void {
     },
     async (args, extra) => {
       const session = ctx.manager.get(args.session_id);
+      guardRead(session, 'read_file', args.path);
       const r = await session.serial(() =>
         readRemoteFile(session.shell, args.path, args.max_bytes, (done, total) =>
           progress(extra, done, total, `${done} of ${total} bytes`),

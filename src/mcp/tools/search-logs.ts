@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { searchLogs } from '../../shell/files.js';
+import { guardRead } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
@@ -27,6 +28,7 @@ export function registerSearchLogs(server: McpServer, ctx: ToolContext): void {
     },
     async (args) => {
       const session = ctx.manager.get(args.session_id);
+      guardRead(session, 'search_logs', args.path ?? '.');
       const r = await session.serial(() =>
         searchLogs(session.shell, args.pattern, args.path, args.include, args.max_matches),
       );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { GatewalkError } from '../../errors.js';
 import { KEYS } from '../../navigator/program.js';
 import type { KeyName } from '../../profiles/types.js';
+import { guardTyped } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { screenShape, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
@@ -30,8 +31,12 @@ export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
           `unknown key "${k}": use one of ${names}, or one character`,
         );
       });
+      // Characters typed and entered at the prompt make a command: the policy sees it.
+      const typed = bytes.join('');
+      if (typed.includes('\r'))
+        guardTyped(session, 'send_keys', typed.split('\r').slice(0, -1).join('\n'));
       return session.now(async () => {
-        session.shell.writeRaw(bytes.join(''));
+        session.shell.writeRaw(typed);
         const screen = await redactedScreen(session);
         return ok(
           { sent: bytes.length, ...screen },

@@ -1,8 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { redact } from '../../navigator/walk.js';
+import { printfFormat } from '../../shell/framing.js';
 import type { ManagedSession } from '../../sessions/session.js';
 import { waitForText } from '../../sessions/wait-text.js';
+import { guardTyped } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { screenShape, sessionId } from '../shapes.js';
 
@@ -11,7 +13,10 @@ export async function redactedScreen(session: ManagedSession) {
   const snap = await pty.screen.snapshot();
   const lines = snap.lines.slice();
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const screen = redact(lines.join('\n'), [...pty.secrets]);
+  // Also the octal-escaped form commands are typed in (shell/framing.ts): the echo of a command
+  // that uses a secret shows it so, and it decodes at a glance.
+  const secrets = [...pty.secrets].flatMap((s) => [s, printfFormat(s)]);
+  const screen = redact(lines.join('\n'), secrets);
   return { screen, cursor: snap.cursor, rows: snap.rows, cols: snap.cols };
 }
 
@@ -37,6 +42,7 @@ export function registerSendText(server: McpServer, ctx: ToolContext): void {
     async (args) => {
       const session = ctx.manager.get(args.session_id);
       // Not queued: the command it answers holds the queue until it gets its answer.
+      if (!args.sensitive) guardTyped(session, 'send_text', args.text);
       return session.now(async () => {
         const send = () => session.shell.sendInput(args.text, args.enter ?? true, args.sensitive);
         let matched: string | null = null;

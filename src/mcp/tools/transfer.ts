@@ -2,8 +2,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { GatewalkError } from '../../errors.js';
-import { checkWrite } from '../../sessions/policy.js';
 import { download, upload } from '../../shell/transfer.js';
+import { guardRead, guardWrite } from '../policy-guard.js';
 import { ok, progress, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
@@ -40,12 +40,7 @@ export function registerUpload(server: McpServer, ctx: ToolContext): void {
     },
     async (args, extra) => {
       const session = ctx.manager.get(args.session_id);
-      const profile = session.nav.profile;
-      const refusal = checkWrite(profile.policy, profile.name, `upload to ${args.remote_path}`);
-      if (refusal) {
-        session.transcript.policyRefusal('upload', args.remote_path, refusal.message);
-        throw new GatewalkError('policy_refused', refusal.message);
-      }
+      guardWrite(session, 'upload', args.remote_path, `upload to ${args.remote_path}`);
       const r = await session.serial(() =>
         upload(session.shell, args.local_path, args.remote_path, {
           localRoot: root(ctx),
@@ -80,6 +75,7 @@ export function registerDownload(server: McpServer, ctx: ToolContext): void {
     },
     async (args, extra) => {
       const session = ctx.manager.get(args.session_id);
+      guardRead(session, 'download', args.remote_path);
       const r = await session.serial(() =>
         download(session.shell, args.remote_path, args.local_path, {
           localRoot: root(ctx),

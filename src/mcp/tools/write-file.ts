@@ -1,7 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { GatewalkError } from '../../errors.js';
-import { checkWrite } from '../../sessions/policy.js';
+import { guardWrite } from '../policy-guard.js';
 import { writeRemoteFile } from '../../shell/files.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
@@ -30,12 +29,7 @@ export function registerWriteFile(server: McpServer, ctx: ToolContext): void {
     },
     async (args) => {
       const session = ctx.manager.get(args.session_id);
-      const profile = session.nav.profile;
-      const refusal = checkWrite(profile.policy, profile.name, `write_file ${args.path}`);
-      if (refusal) {
-        session.transcript.policyRefusal('write_file', args.path, refusal.message);
-        throw new GatewalkError('policy_refused', refusal.message);
-      }
+      guardWrite(session, 'write_file', args.path, `write_file ${args.path}`);
       const data = Buffer.from(args.content, args.encoding === 'base64' ? 'base64' : 'utf8');
       const r = await session.serial(() =>
         writeRemoteFile(session.shell, args.path, data, {
