@@ -12,6 +12,7 @@ export default function checkPrerequisites(): void {
     ['ssh-keygen', 'openssh-client'],
     ['ssh-agent', 'openssh-client'],
     ['ssh-add', 'openssh-client'],
+    ['chromium', 'chromium'],
   ];
   const missing = programs.filter(([program]) => {
     try {

@@ -10,11 +10,13 @@ import { runGraphCommand, runOpenCommand, runRunCommand } from './nav-commands.j
 import { runProfilesCommand, runValidateCommand } from './profiles-commands.js';
 import { runServeCommand } from './serve-command.js';
 import { runTranscriptCommand } from './transcript-command.js';
+import { runViewCommand } from './view-command.js';
 
 const USAGE = `Usage: gatewalk <command> [options]
 
 Commands:
   serve     the MCP server for agents (stdio; --http PORT for Streamable HTTP) (gatewalk serve --help)
+  view      serve the viewer for past sessions (replays) (gatewalk view --help)
   transcript export a session transcript as asciicast, or show it (gatewalk transcript --help)
   open      walk a profile and hand over the terminal (Ctrl-] detaches)
   run       walk a profile, run one command, print its output (gatewalk run P -- CMD)
@@ -87,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
       return runProfilesCommand(args, io);
     case 'serve':
       return runServeCommand(args, io);
+    case 'view':
+      return runViewCommand(args, io);
     case 'transcript':
       return runTranscriptCommand(args, io);
     case 'demo':

@@ -20,7 +20,9 @@ MCP server over stdio (the way Claude Code, Codex CLI and the MCP Inspector star
   --allow-direct     open_session also takes user@host[:port] and ~/.ssh/config aliases
   --idle-close MIN   close sessions idle this many minutes (default 60; 0: never)
   --transfer-dir DIR upload/download folder (default: files/ in the instance folder)
-  --known-hosts FILE known_hosts for host-key checks (default ~/.ssh/known_hosts)`;
+  --known-hosts FILE known_hosts for host-key checks (default ~/.ssh/known_hosts)
+  --viewer-port N    live viewer on 127.0.0.1:N (default 8765, or the next free one)
+  --no-viewer        no live viewer`;
 
 export async function runServeCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -33,6 +35,8 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       'idle-close': { type: 'string' },
       'transfer-dir': { type: 'string' },
       'known-hosts': { type: 'string' },
+      'viewer-port': { type: 'string' },
+      'no-viewer': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,6 +63,15 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     log: (line) => io.err(`gatewalk: ${line}`),
   });
   io.err(`gatewalk: runtime ${instance.runtime.dir}`);
+  if (!values['no-viewer']) {
+    const viewerPort = Number(values['viewer-port'] ?? 8765);
+    if (!Number.isInteger(viewerPort) || viewerPort < 0 || viewerPort > 65535) {
+      io.err(`gatewalk serve: --viewer-port takes a port number\n\n${SERVE_USAGE}`);
+      return 2;
+    }
+    const viewer = await instance.startViewer(viewerPort);
+    io.err(`gatewalk: live viewer ${viewer.url}`);
+  }
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) => (stopping ??= instance.shutdown(reason));
 

@@ -7,6 +7,8 @@ import { packagePath } from '../paths.js';
 import { ProfileSource } from '../profiles/watch.js';
 import { SessionManager, type ManagerOptions } from '../sessions/manager.js';
 import { RuntimeDir, defaultRuntimeRoot } from '../sessions/runtime.js';
+import { liveCatalog } from '../viewer/catalog.js';
+import { startViewer, type Viewer } from '../viewer/server.js';
 import { createServer } from './server.js';
 
 export interface InstanceOptions {
@@ -32,6 +34,9 @@ export interface Instance {
   manager: SessionManager;
   profiles: ProfileSource;
   runtime: RuntimeDir;
+  /** Starts the live viewer (port: the first to try; 0 any). */
+  startViewer(port: number): Promise<Viewer>;
+  viewer: Viewer | null;
   newServer(): McpServer;
   shutdown(reason?: string): Promise<void>;
 }
@@ -73,10 +78,21 @@ export function startInstance(options: InstanceOptions): Instance {
     log,
   });
   let stopped = false;
-  return {
+  const instance: Instance = {
     manager,
     profiles,
     runtime,
+    viewer: null,
+    startViewer: async (port) => {
+      const viewer = await startViewer({ catalog: liveCatalog(manager), port, log });
+      instance.viewer = viewer;
+      runtime.update({
+        viewer_url: viewer.url.replace(/\?token=.*$/, ''),
+        viewer_token: viewer.token,
+      });
+      log(`viewer on ${viewer.url}`);
+      return viewer;
+    },
     newServer: () =>
       createServer({
         manager,
@@ -84,13 +100,16 @@ export function startInstance(options: InstanceOptions): Instance {
         localRoot: transferDir,
         log,
         version: version(),
+        viewerUrl: (id) => instance.viewer?.sessionUrl(id) ?? null,
       }),
     shutdown: async (reason = 'server shutting down') => {
       if (stopped) return;
       stopped = true;
       profiles.close();
       await manager.closeAll(reason);
+      await instance.viewer?.close();
       log(`stopped: ${reason}`);
     },
   };
+  return instance;
 }

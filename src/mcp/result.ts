@@ -24,6 +24,8 @@ export interface ToolContext {
   /** upload/download are confined to this folder; null turns them off. */
   localRoot: string | null;
   log: (line: string) => void;
+  /** The live viewer's URL for a session (with its token), when the viewer runs. */
+  viewerUrl?: (sessionId: string) => string | null;
 }
 
 export function ok(data: Record<string, unknown>, text: string): CallToolResult {

@@ -11,6 +11,8 @@ export interface ServerRecord {
   transcripts: string;
   http_url: string | null;
   viewer_url: string | null;
+  /** The viewer's token (this file is 0600): open `viewer_url?token=...`. */
+  viewer_token?: string;
 }
 
 /** `--runtime`, else $XDG_STATE_HOME/gatewalk, else ~/.local/state/gatewalk. */

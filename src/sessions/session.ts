@@ -42,7 +42,8 @@ export function recordPty(pty: Pty, transcript: TranscriptWriter): () => void {
   };
   const onRaw = (chunk: Buffer) =>
     safely(() => transcript.received(decoder.decode(chunk, { stream: true })));
-  const onSent = (s: SentData) => safely(() => transcript.sent(s.data, { secret: s.secret }));
+  const onSent = (s: SentData) =>
+    safely(() => transcript.sent(s.data, { secret: s.secret, ...(s.by ? { by: s.by } : {}) }));
   pty.on('raw', onRaw);
   pty.on('sent', onSent);
   return () => {
@@ -180,7 +181,49 @@ export class ManagedSession {
     return this.inProgress;
   }
 
+  /** A person typing in the viewer: who, and how the waiting calls learn it is over. */
+  private control: { by: string; released: Promise<void>; release: () => void } | null = null;
+
+  get controlledBy(): string | null {
+    return this.control?.by ?? null;
+  }
+
+  /** A person takes the keyboard: agent calls wait (up to 30 s each) until it is handed back. */
+  takeControl(by: string): void {
+    if (this.control) return;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.control = { by, released, release };
+    this.transcript.note('control', { by, taken: true });
+  }
+
+  releaseControl(): void {
+    const control = this.control;
+    if (!control) return;
+    this.control = null;
+    this.transcript.note('control', { by: control.by, taken: false });
+    control.release();
+  }
+
+  private async waitForControl(): Promise<void> {
+    const control = this.control;
+    if (!control) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      control.released.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 30_000))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp)
+      throw new GatewalkError(
+        'session_controlled',
+        `a person (${control.by}) has taken control of session ${this.id} in the viewer: try again later`,
+      );
+  }
+
   private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertUsable();
+    await this.waitForControl();
     this.assertUsable();
     this.inProgress++;
     this.touch();

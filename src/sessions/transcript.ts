@@ -55,6 +55,8 @@ function errorReason(err: unknown): string {
 
 export class TranscriptWriter {
   private readonly redactor = new StreamRedactor(REDACTED);
+  /** Told every line as written (redacted already): the live viewer follows these. */
+  readonly followers = new Set<(line: string) => void>();
   private fd: number | null;
   private readonly t0: number;
 
@@ -107,13 +109,15 @@ export class TranscriptWriter {
   }
 
   /** Input to the remote. A secret one is written as `[secret]` and redacted from then on. */
-  sent(data: string, options?: { secret?: boolean }): void {
+  sent(data: string, options?: { secret?: boolean; by?: string }): void {
     if (this.fd === null) return;
+    // Who typed, when not the agent (a person in the viewer).
+    const by = options?.by ? { by: options.by } : {};
     if (options?.secret) {
       // Typed with its Enter, which is not part of the secret: an echo shows it as \r\n.
       this.addSecret(data.replace(/[\r\n]+$/, ''));
-      this.event('send', { data: REDACTED, secret: true });
-    } else this.event('send', { data });
+      this.event('send', { data: REDACTED, secret: true, ...by });
+    } else this.event('send', { data, ...by });
   }
 
   /** A secret known from elsewhere (a resolved password, before it is typed). */
@@ -177,6 +181,7 @@ export class TranscriptWriter {
         : undefined,
     );
     const bytes = Buffer.from(`${json}\n`, 'utf8');
+    for (const follow of this.followers) follow(json);
     try {
       // Synchronous, straight to the file: what was written survives a crash of the process.
       for (let done = 0; done < bytes.length;)

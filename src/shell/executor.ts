@@ -178,9 +178,16 @@ export class ShellExecutor {
     const run = this.current;
     if (!run) return null;
     run.interrupted = true;
-    for (const key of ['\x03', '\x1c']) {
+    // Ctrl-C twice: one that lands while the shell is still starting the program (between fork
+    // and exec) is lost; the second reaches the program. Then Ctrl-\.
+    const steps: [string, number][] = [
+      ['\x03', graceMs / 2],
+      ['\x03', graceMs / 2],
+      ['\x1c', graceMs],
+    ];
+    for (const [key, wait] of steps) {
       this.session.pty.write(key);
-      await waitForRun(run, graceMs);
+      await waitForRun(run, wait);
       if (run.phase === 'done') return this.result(run);
     }
     throw new GatewalkError(

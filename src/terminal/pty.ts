@@ -15,6 +15,8 @@ export interface SentData {
   data: string;
   /** A secret value (a password, an OTP, a `sensitive` send): recorded as `[secret]`. */
   secret: boolean;
+  /** Who typed it, when not the agent (`viewer`: a person who took control). */
+  by?: string;
 }
 
 export class Pty extends EventEmitter<{
@@ -98,7 +100,7 @@ export class Pty extends EventEmitter<{
   /** Every secret value typed so far, to redact from screens and transcripts (memory only). */
   readonly secrets = new Set<string>();
 
-  write(data: string, options: { secret?: boolean } = {}): void {
+  write(data: string, options: { secret?: boolean; by?: string } = {}): void {
     if (this.closed) return;
     const secret = options.secret ?? false;
     if (secret) {
@@ -106,7 +108,7 @@ export class Pty extends EventEmitter<{
       if (value) this.secrets.add(value);
     }
     this.channel.write(data);
-    this.emit('sent', { data, secret });
+    this.emit('sent', { data, secret, ...(options.by ? { by: options.by } : {}) });
   }
 
   resize(cols: number, rows: number): void {

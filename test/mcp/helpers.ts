@@ -59,3 +59,18 @@ export async function connectClient(options: Partial<InstanceOptions> = {}): Pro
     },
   };
 }
+
+/** Asks `probe` again (a few ms apart) until `done` holds; fails after `ms`. */
+export async function until<T>(
+  probe: () => T | Promise<T>,
+  done: (v: T) => boolean,
+  ms = 5000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(v)} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

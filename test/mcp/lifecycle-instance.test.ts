@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../lab/server.js';
 import { packagePath } from '../../src/paths.js';
 import { labOnFreePort } from '../helpers/lab.js';
-import { connectClient, type Connected } from './helpers.js';
+import { connectClient, type Connected, until } from './helpers.js';
 
 interface SessionRow {
   session_id: string;
@@ -56,17 +56,6 @@ const stateOf = async (c: Connected, sid: string) =>
 
 const events = async (c: Connected, sid: string) =>
   (await c.ok<{ events: Event[] }>('get_transcript', { session_id: sid, tail: 10_000 })).events;
-
-/** Asks `probe` again (a few ms apart) until `done` holds; fails after `ms`. */
-async function until<T>(probe: () => T | Promise<T>, done: (v: T) => boolean, ms = 5000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('the server instance through the MCP client', () => {
   it('closes a session left idle; calls push the deadline out', async () => {

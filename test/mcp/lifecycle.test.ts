@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFreezableProxy } from '../../lab/proxy.js';
 import type { Lab } from '../../lab/server.js';
 import { labOnFreePort } from '../helpers/lab.js';
-import { connectClient, type Connected } from './helpers.js';
+import { connectClient, type Connected, until } from './helpers.js';
 
 interface Result {
   status: string;
@@ -55,17 +55,6 @@ const run = (sid: string, command: string, extra: Record<string, unknown> = {}) 
 async function stateOf(sid: string): Promise<SessionRow | undefined> {
   const { sessions } = await c.ok<{ sessions: SessionRow[] }>('list_sessions');
   return sessions.find((s) => s.session_id === sid);
-}
-
-/** Asks `probe` again (a few ms apart) until `done` holds; fails after `ms`. */
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms = 5000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('session lifecycle through the MCP client', () => {

@@ -23,6 +23,7 @@ export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
         hops: z.array(z.object({ name: z.string(), ms: z.number().int() })),
         prompt: z.string().describe('The last line of the screen: the prompt'),
         screen: z.string(),
+        viewer_url: z.string().optional().describe('Watch the session live in a browser'),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
@@ -37,8 +38,16 @@ export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
       const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       progress(extra, hops.length, hops.length, 'ready');
       const prompt = screen.split('\n').at(-1) ?? '';
+      const viewer = ctx.viewerUrl?.(session.id);
       return ok(
-        { session_id: session.id, profile: nav.profile.name, hops, prompt, screen },
+        {
+          session_id: session.id,
+          profile: nav.profile.name,
+          hops,
+          prompt,
+          screen,
+          ...(viewer ? { viewer_url: viewer } : {}),
+        },
         `session ${session.id} open at ${hops.at(-1)?.name ?? '?'} (${hops.map((h) => `${h.name} ${h.ms} ms`).join(', ')}); prompt: ${prompt}`,
       );
     },

@@ -1,0 +1,202 @@
+// The live viewer: a small web server on 127.0.0.1. A random token in the URL (a cookie after the
+// first visit) guards it; every byte it shows comes from the transcript, so secrets are
+// redacted exactly as there.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { packagePath } from '../paths.js';
+import { toAsciicast } from '../sessions/asciicast.js';
+import { readTranscript } from '../sessions/transcript.js';
+import type { Catalog } from './catalog.js';
+import { indexPage, livePage, replayPage } from './pages.js';
+
+export interface ViewerOptions {
+  catalog: Catalog;
+  /** Tried first; if taken, the next ones (up to 20 further). 0: any free port. */
+  port: number;
+  token?: string;
+  log?: (line: string) => void;
+}
+
+export interface Viewer {
+  url: string;
+  port: number;
+  token: string;
+  /** The URL a person opens for this session (with the token). */
+  sessionUrl(id: string): string;
+  close(): Promise<void>;
+}
+
+const COOKIE = 'gw_viewer';
+const xtermDir = dirname(createRequire(import.meta.url).resolve('@xterm/xterm/package.json'));
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'xterm.js': { file: join(xtermDir, 'lib', 'xterm.js'), type: 'text/javascript' },
+  'xterm.css': { file: join(xtermDir, 'css', 'xterm.css'), type: 'text/css' },
+  'live.js': { file: packagePath('viewer', 'live.js'), type: 'text/javascript' },
+  'replay.js': { file: packagePath('viewer', 'replay.js'), type: 'text/javascript' },
+};
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy':
+      "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'",
+  });
+  res.end(body);
+}
+
+async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    text += chunk.toString('utf8');
+    if (text.length > 65_536) throw new Error('body too large');
+  }
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+export async function startViewer(options: ViewerOptions): Promise<Viewer> {
+  const token = options.token ?? randomBytes(18).toString('base64url');
+  let port = options.port;
+  const { catalog } = options;
+
+  const authorised = (req: IncomingMessage, url: URL): 'cookie' | 'query' | null => {
+    const cookie = (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim().split('='))
+      .find(([k]) => k === COOKIE)?.[1];
+    if (cookie && same(cookie, token)) return 'cookie';
+    const q = url.searchParams.get('token');
+    return q && same(q, token) ? 'query' : null;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const host = req.headers.host;
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
+      return send(res, 403, 'text/plain', 'Host not allowed');
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const how = authorised(req, url);
+    if (!how)
+      return send(
+        res,
+        401,
+        'text/plain',
+        'Open the viewer URL with its token (printed by gatewalk serve).',
+      );
+    if (how === 'query') {
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        location: url.pathname + url.search,
+        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      });
+      return void res.end();
+    }
+    // Writes come from our own pages only.
+    if (req.method === 'POST' && req.headers.origin !== `http://${host}`)
+      return send(res, 403, 'text/plain', 'Origin not allowed');
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (url.pathname === '/favicon.ico') return send(res, 204, 'text/plain', '');
+    if (parts.length === 0) return send(res, 200, 'text/html', indexPage(catalog.list()));
+    const asset = parts[0] === 'assets' && parts[1] ? ASSETS[parts[1]] : undefined;
+    if (asset) return send(res, 200, asset.type, readFileSync(asset.file));
+    if (parts[0] !== 'sessions' || !parts[1]) return send(res, 404, 'text/plain', 'not found');
+    const s = catalog.find(parts[1]);
+    if (!s) return send(res, 404, 'text/plain', `no session ${parts[1]}`);
+    const action = parts[2] ?? '';
+    if (action === '') {
+      const { meta } = readTranscript(s.transcript);
+      return send(
+        res,
+        200,
+        'text/html',
+        s.live ? livePage(s, meta.hops) : replayPage(s, meta.hops),
+      );
+    }
+    if (action === 'replay')
+      return send(res, 200, 'text/html', replayPage(s, readTranscript(s.transcript).meta.hops));
+    if (action === 'transcript')
+      return send(res, 200, 'application/json', JSON.stringify(readTranscript(s.transcript)));
+    if (action === 'asciicast')
+      return send(res, 200, 'application/x-asciicast', toAsciicast(readTranscript(s.transcript)));
+    if (action === 'events') return follow(req, res, s.id, s.transcript);
+    const live = catalog.live(s.id);
+    if (req.method === 'POST' && live && action === 'control') {
+      const { on } = await body(req);
+      if (on) live.takeControl('viewer');
+      else live.releaseControl();
+      return send(res, 200, 'application/json', JSON.stringify({ control: live.controlledBy }));
+    }
+    if (req.method === 'POST' && live && action === 'input') {
+      const { data } = await body(req);
+      if (live.controlledBy === null) return send(res, 409, 'text/plain', 'take control first');
+      if (typeof data === 'string' && data) live.nav.pty.write(data, { by: 'viewer' });
+      return send(res, 204, 'text/plain', '');
+    }
+    return send(res, 404, 'text/plain', 'not found');
+  };
+
+  /** Server-sent events: the transcript so far, then every line as it is written. */
+  const follow = (req: IncomingMessage, res: ServerResponse, id: string, path: string): void => {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    const push = (line: string) => res.write(`data: ${line}\n\n`);
+    // Read and subscribe in one go (no await between): no line is missed or sent twice.
+    const existing = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+    const live = catalog.live(id);
+    for (const line of existing.slice(1)) push(line);
+    if (!live) return void res.end('event: end\ndata: {}\n\n');
+    const follower = (line: string) => push(line);
+    live.transcript.followers.add(follower);
+    req.on('close', () => live.transcript.followers.delete(follower));
+  };
+
+  const http = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      options.log?.(`viewer: ${(err as Error).message}`);
+      if (!res.headersSent) send(res, 400, 'text/plain', (err as Error).message);
+      else res.end();
+    });
+  });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, '127.0.0.1', () => {
+          http.off('error', reject);
+          resolve();
+        });
+      });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0 || attempt >= 20)
+        throw err;
+      port++;
+    }
+  }
+  port = (http.address() as AddressInfo).port;
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    url: `${base}/?token=${token}`,
+    port,
+    token,
+    sessionUrl: (id) => `${base}/sessions/${id}?token=${token}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
