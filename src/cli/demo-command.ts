@@ -109,7 +109,9 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<void> {
     throw err;
   }
   if (!hold) return cleanup();
-  io.out(`\nthe viewer stays up for a replay: ${viewer.sessionUrl(closedId ?? '')}\nCtrl-C to stop.`);
+  io.out(
+    `\nthe viewer stays up for a replay: ${viewer.sessionUrl(closedId ?? '')}\nCtrl-C to stop.`,
+  );
   io.onShutdown(cleanup);
   return new Promise<void>(() => {});
 
