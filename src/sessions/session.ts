@@ -154,12 +154,18 @@ export class ManagedSession {
     return this.inLine;
   }
 
-  /** Runs `fn` after the calls before it on this session; marks activity. */
-  serial<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` after the calls before it on this session; marks activity. With `maxWaitMs`, a
+   * call still waiting for its turn by then gives up (session_busy) and never runs.
+   */
+  serial<T>(fn: () => Promise<T>, maxWaitMs?: number): Promise<T> {
     this.inLine++;
+    let state: 'waiting' | 'started' | 'gave_up' = 'waiting';
     // Counted out before the call's result is handed back, so a client's next call never
     // finds its own finished call still in the line.
     const task = async () => {
+      if (state === 'gave_up') return undefined as T;
+      state = 'started';
       try {
         return await this.guarded(fn);
       } finally {
@@ -168,7 +174,30 @@ export class ManagedSession {
     };
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
-    return run;
+    if (maxWaitMs === undefined) return run;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (state !== 'waiting') return;
+        state = 'gave_up';
+        this.inLine--;
+        reject(
+          new GatewalkError(
+            'session_busy',
+            `session ${this.id} was still busy after ${maxWaitMs / 1000} s: try again, or interrupt what runs`,
+          ),
+        );
+      }, maxWaitMs);
+      run.then(
+        (v) => {
+          clearTimeout(timer);
+          if (state !== 'gave_up') resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          if (state !== 'gave_up') reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
   }
 
   /** Runs `fn` now, beside the queue (reads and interrupts must not wait behind a command). */

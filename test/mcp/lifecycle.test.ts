@@ -130,6 +130,20 @@ describe('session lifecycle through the MCP client', () => {
     expect(refused).toMatch(/busy/);
     expect(await first).toMatchObject({ exit_code: 0, output: 'first\n' });
 
+    // wait_if_busy_s bounds the wait in the line too: behind a 2 s call, a 0.3 s wait gives up
+    // (and its command never runs).
+    const holder = run(sid, 'sleep 2; echo held', { timeout_s: 5 });
+    const t0 = performance.now();
+    const gaveUp = await c.fails('execute_command', {
+      session_id: sid,
+      command: 'echo never-ran > gave-up.txt',
+      wait_if_busy_s: 0.3,
+    });
+    expect(gaveUp).toMatch(/still busy after 0\.3 s/);
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(await holder).toMatchObject({ output: 'held\n' });
+    expect((await run(sid, 'test -e gave-up.txt; echo $?')).output).toBe('1\n');
+
     // get_screen goes beside the line: it answers while the command still runs.
     let finished = false;
     const long = run(sid, 'sleep 1; echo late').then((r) => ((finished = true), r));

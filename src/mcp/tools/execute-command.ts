@@ -51,12 +51,18 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
             ? `command ${session.shell.busy} is still running: wait for it with get_command, answer it with send_text, or interrupt it (or pass wait_if_busy_s)`
             : 'another call is in progress on this session: call again once it returns, or pass wait_if_busy_s to wait for it',
         );
-      const result = await session.serial(() =>
-        session.shell.execute(args.command, {
-          timeoutMs: (args.timeout_s ?? 30) * 1000,
-          ...(args.max_output ? { maxOutput: args.max_output } : {}),
-          ...(args.wait_if_busy_s ? { waitIfBusyMs: args.wait_if_busy_s * 1000 } : {}),
-        }),
+      // wait_if_busy_s bounds the whole wait: for the calls queued before, then for a command
+      // still running in the shell.
+      const waitMs = (args.wait_if_busy_s ?? 0) * 1000;
+      const queued = performance.now();
+      const result = await session.serial(
+        () =>
+          session.shell.execute(args.command, {
+            timeoutMs: (args.timeout_s ?? 30) * 1000,
+            ...(args.max_output ? { maxOutput: args.max_output } : {}),
+            ...(waitMs ? { waitIfBusyMs: Math.max(1, waitMs - (performance.now() - queued)) } : {}),
+          }),
+        waitMs || undefined,
       );
       return ok({ ...result }, describeResult(result));
     },
