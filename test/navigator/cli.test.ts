@@ -3,10 +3,10 @@ import nodePty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripAnsi } from '../../lab/driver.js';
 import type { Lab } from '../../lab/server.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { runDemoCommand } from '../../src/cli/demo-command.js';
 import { runGraphCommand, runRunCommand } from '../../src/cli/nav-commands.js';
 import { packagePath, packageRoot } from '../../src/paths.js';
+import { collectingIo } from '../helpers/io.js';
 import { labOnFreePort } from '../helpers/lab.js';
 
 let lab: Lab;
@@ -15,20 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => lab.close());
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    out: (l) => out.push(`${l}\n`),
-    write: (t) => out.push(t),
-    err: (l) => err.push(l),
-    onShutdown: () => {},
-    onToggle: () => {},
-    env: {},
-    cwd: packageRoot(),
-  };
-  return { io: value, out, err };
-}
+const io = () => collectingIo();
 
 describe('gatewalk run, graph and open', () => {
   it('run walks, runs one command and prints just its output', async () => {

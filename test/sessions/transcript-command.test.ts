@@ -2,26 +2,13 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
 import { runTranscriptCommand } from '../../src/cli/transcript-command.js';
 import { TranscriptWriter } from '../../src/sessions/transcript.js';
+import { collectingIo } from '../helpers/io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatewalk-transcript-cli-'));
 
-function fakeIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(`${l}\n`),
-    write: (t) => out.push(t),
-    err: (l) => err.push(l),
-    onShutdown: () => {},
-    onToggle: () => {},
-    env: {},
-    cwd: dir,
-  };
-  return { io, out, err };
-}
+const fakeIo = () => collectingIo(dir);
 
 const file = join(dir, 'session.jsonl');
 const w = TranscriptWriter.create(file, {
