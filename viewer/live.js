@@ -8,6 +8,9 @@
   const table = document.getElementById('commands');
   const rows = new Map();
   const control = document.getElementById('control');
+  const problem = document.getElementById('problem');
+  // This page's event stream, named by the server: control ends when it does (tab closed).
+  let conn = null;
   // One request after the other: keystrokes must arrive in order, and after "take control".
   let chain = Promise.resolve();
   const post = (what, body) =>
@@ -15,8 +18,14 @@
       fetch(`/sessions/${cfg.id}/${what}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }).catch(() => undefined),
+        body: JSON.stringify({ ...body, conn }),
+      })
+        .then((r) => {
+          problem.textContent = r.ok ? '' : `the session refused (${r.status}): reload the page`;
+        })
+        .catch(() => {
+          problem.textContent = 'the viewer is unreachable';
+        }),
     ));
 
   function onEvent(e) {
@@ -53,6 +62,11 @@
   const source = new EventSource(`/sessions/${cfg.id}/events`);
   source.onmessage = (m) => onEvent(JSON.parse(m.data));
   source.addEventListener('end', () => source.close());
+  source.addEventListener('hello', (m) => {
+    conn = JSON.parse(m.data).conn;
+    // The page was reloaded while in control: this stream holds it now.
+    if (control.checked) void post('control', { on: true });
+  });
 
   control.addEventListener('change', () => {
     void post('control', { on: control.checked });

@@ -1,5 +1,5 @@
 // Replay of a session from its transcript: what the remote printed, at its pace (or faster).
-/* global Terminal, window, document, fetch */
+/* global Terminal, window, document, fetch, performance */
 (function () {
   const cfg = window.GATEWALK;
   const term = new Terminal({ cols: cfg.cols, rows: cfg.rows, scrollback: 5000 });
@@ -30,21 +30,29 @@
     } else if (e.type === 'state') document.getElementById('state').textContent = e.state;
   }
 
+  // A virtual clock: at each tick, every event already due is shown (timers are clamped by
+  // browsers, so one timer per event would fall behind); speed 0 shows everything at once.
+  let clockAt = 0; // transcript ms shown so far
+  let realAt = 0; // performance.now() at clockAt
   function step() {
-    if (paused || next >= events.length) {
-      if (next >= events.length) {
-        button.textContent = 'done';
-        document.body.dataset.replayed = 'true';
-      }
+    if (paused) return;
+    const factor = Number(speed.value);
+    const now = performance.now();
+    const due = factor > 0 ? clockAt + (now - realAt) * factor : Infinity;
+    while (next < events.length && events[next].t <= due) show(events[next++]);
+    const shown = next > 0 ? events[next - 1].t : 0;
+    clockAt = Math.min(due, next < events.length ? events[next].t : shown);
+    realAt = now;
+    clock.textContent = `${(shown / 1000).toFixed(1)} s`;
+    if (next >= events.length) {
+      button.textContent = 'done';
+      document.body.dataset.replayed = 'true';
       return;
     }
-    const e = events[next++];
-    show(e);
-    clock.textContent = `${(e.t / 1000).toFixed(1)} s`;
-    const after = events[next];
-    const factor = Number(speed.value);
-    const wait = after && factor > 0 ? Math.min(2000, (after.t - e.t) / factor) : 0;
-    timer = setTimeout(step, wait);
+    // Long silences are shortened to 2 s at most.
+    const wait = Math.min(2000, (events[next].t - clockAt) / factor);
+    if (wait >= 2000) clockAt = events[next].t - 2000 * factor;
+    timer = setTimeout(step, Math.max(0, Math.min(wait, 2000)));
   }
 
   button.addEventListener('click', () => {
@@ -52,6 +60,7 @@
     paused = !paused;
     button.textContent = paused ? 'play' : 'pause';
     clearTimeout(timer);
+    realAt = performance.now();
     if (!paused) step();
   });
 
@@ -59,6 +68,8 @@
     .then((r) => r.json())
     .then((t) => {
       events = t.events;
+      clockAt = events.length > 0 ? events[0].t : 0;
+      realAt = performance.now();
       step();
     });
   window.gatewalkTerminal = term;

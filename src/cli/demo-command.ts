@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startLab } from '../../lab/server.js';
+import { GatewalkError } from '../errors.js';
 import { startInstance } from '../mcp/instance.js';
 import { packagePath } from '../paths.js';
 import type { CliIo } from './io.js';
@@ -45,6 +46,9 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<void> {
     },
   });
   if (values.help) return io.out(DEMO_USAGE);
+  const viewerPort = Number(values['viewer-port'] ?? 8765);
+  if (!Number.isInteger(viewerPort) || viewerPort < 0 || viewerPort > 65535)
+    throw new GatewalkError('usage', `--viewer-port takes a port number\n\n${DEMO_USAGE}`);
   const lab = await startLab({ port: Number(values.port ?? 0) });
   const runtimeRoot = values.runtime ?? mkdtempSync(join(tmpdir(), 'gatewalk-demo-'));
   const instance = startInstance({
@@ -60,7 +64,11 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<void> {
   const interactive = io.terminal !== undefined;
   const pace = Number(values.pace ?? (interactive ? 1000 : 0));
   const hold = values.hold ?? interactive;
-  const viewer = await instance.startViewer(Number(values['viewer-port'] ?? 8765));
+  const viewer = await instance.startViewer(viewerPort).catch(async (err: unknown) => {
+    await instance.shutdown('demo over');
+    await lab.close();
+    throw err;
+  });
   io.out(`live viewer: ${viewer.url}`);
   let closedId: string | undefined;
   try {

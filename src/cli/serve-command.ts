@@ -49,6 +49,13 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     io.err(`gatewalk serve: --idle-close takes minutes (a number >= 0)\n\n${SERVE_USAGE}`);
     return 2;
   }
+  // Every argument checked before anything starts: a bad one must not leave a server running.
+  const isPort = (n: number) => Number.isInteger(n) && n >= 0 && n <= 65535;
+  const viewerPort = Number(values['viewer-port'] ?? 8765);
+  if (!isPort(viewerPort) || (values.http !== undefined && !isPort(Number(values.http)))) {
+    io.err(`gatewalk serve: --http and --viewer-port take a port number\n\n${SERVE_USAGE}`);
+    return 2;
+  }
   const instance = startInstance({
     profileDirs: profileDirs(values.profiles ?? [], io.env, io.cwd),
     env: io.env,
@@ -63,26 +70,28 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     log: (line) => io.err(`gatewalk: ${line}`),
   });
   io.err(`gatewalk: runtime ${instance.runtime.dir}`);
-  if (!values['no-viewer']) {
-    const viewerPort = Number(values['viewer-port'] ?? 8765);
-    if (!Number.isInteger(viewerPort) || viewerPort < 0 || viewerPort > 65535) {
-      io.err(`gatewalk serve: --viewer-port takes a port number\n\n${SERVE_USAGE}`);
-      return 2;
-    }
-    const viewer = await instance.startViewer(viewerPort);
-    io.err(`gatewalk: live viewer ${viewer.url}`);
-  }
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) => (stopping ??= instance.shutdown(reason));
+  if (!values['no-viewer']) {
+    const viewer = await instance.startViewer(viewerPort).catch(async (err: unknown) => {
+      await stop('the viewer could not start');
+      throw err;
+    });
+    io.err(`gatewalk: live viewer ${viewer.url}`);
+  }
 
   if (values.http !== undefined) {
     const port = Number(values.http);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      io.err(`gatewalk serve: --http takes a port number\n\n${SERVE_USAGE}`);
-      return 2;
-    }
     const token = io.env.GATEWALK_HTTP_TOKEN || randomBytes(24).toString('base64url');
-    const http = await listenHttp({ port, token, newServer: instance.newServer, log: io.err });
+    const http = await listenHttp({
+      port,
+      token,
+      newServer: instance.newServer,
+      log: io.err,
+    }).catch(async (err: unknown) => {
+      await stop(`cannot listen on 127.0.0.1:${port}`);
+      throw err;
+    });
     instance.runtime.update({ http_url: http.url });
     io.err(`gatewalk: MCP on ${http.url}`);
     if (!io.env.GATEWALK_HTTP_TOKEN) io.err(`gatewalk: bearer token ${token}`);

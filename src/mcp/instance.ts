@@ -9,6 +9,7 @@ import { SessionManager, type ManagerOptions } from '../sessions/manager.js';
 import { RuntimeDir, defaultRuntimeRoot } from '../sessions/runtime.js';
 import { liveCatalog } from '../viewer/catalog.js';
 import { startViewer, type Viewer } from '../viewer/server.js';
+import { TranscriptWriter } from '../sessions/transcript.js';
 import { createServer } from './server.js';
 
 export interface InstanceOptions {
@@ -61,6 +62,7 @@ export function startInstance(options: InstanceOptions): Instance {
     runtime.log(line);
     options.log?.(line);
   };
+  TranscriptWriter.onFailure = log;
   const profiles = new ProfileSource(options.profileDirs, log);
   if (options.watchProfiles !== false) profiles.watch();
   const transferDir = options.transferDir ?? `${runtime.dir}/files`;
@@ -90,7 +92,7 @@ export function startInstance(options: InstanceOptions): Instance {
         viewer_url: viewer.url.replace(/\?token=.*$/, ''),
         viewer_token: viewer.token,
       });
-      log(`viewer on ${viewer.url}`);
+      log(`viewer on ${viewer.url.replace(/\?token=.*$/, '')} (token in server.json)`);
       return viewer;
     },
     newServer: () =>

@@ -16,10 +16,33 @@ export function guardCommand(session: ManagedSession, tool: string, command: str
   if (r) refuse(session, tool, command, r);
 }
 
-/** Text typed while no command runs lands at the prompt: it is a command, checked as one. */
-export function guardTyped(session: ManagedSession, tool: string, text: string): void {
+/**
+ * Text typed while no command runs lands at the prompt: it is a command, checked as one. With
+ * `onScreen`, what already stands on the cursor's line after the prompt counts too (keys typed
+ * in an earlier call, Enter in this one).
+ */
+export async function guardTyped(
+  session: ManagedSession,
+  tool: string,
+  text: string,
+  sensitive = false,
+  onScreen = false,
+): Promise<void> {
   if (session.shell.busy !== null) return;
-  for (const line of text.split(/\r|\n/)) if (line.trim()) guardCommand(session, tool, line);
+  let line = text;
+  if (onScreen) {
+    const snap = await session.nav.pty.screen.snapshot();
+    const row = snap.lines[snap.cursor.row] ?? '';
+    const prompt = session.nav.profile.hops.at(-1)?.prompt;
+    const m = prompt ? new RegExp(prompt.replace(/\$$/, ''), 'm').exec(row) : null;
+    line = (m ? row.slice(m.index + m[0].length) : row).trimStart() + text;
+  }
+  for (const part of line.split(/\r|\n/)) {
+    if (!part.trim()) continue;
+    const profile = session.nav.profile;
+    const r = checkCommand(profile.policy, part, profile.name);
+    if (r) refuse(session, tool, sensitive ? '[secret]' : part, r);
+  }
 }
 
 /** Reads go through the shell as `cat`: deny patterns about a path apply to them too. */

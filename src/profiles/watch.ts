@@ -1,6 +1,7 @@
 // Hot reload: profiles reload when their files change. An edit that does not load keeps the
 // last good profiles, and the log says why.
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { formatDiagnostic } from './diagnostics.js';
 import { loadProfiles, type ProfileRegistry } from './registry.js';
 
@@ -38,9 +39,14 @@ export class ProfileSource {
 
   /** Watches the folders (and files) given; editors write in bursts, so changes are batched. */
   watch(onReload?: (ok: boolean) => void): void {
-    for (const dir of this.dirs) {
+    for (const path of this.dirs) {
+      // A file is watched through its folder: editors save by writing a new file and renaming
+      // it over the old one, which ends a watch on the file itself.
+      const isFile = existsSync(path) && statSync(path).isFile();
+      const dir = isFile ? dirname(path) : path;
       try {
-        const w = watch(dir, () => {
+        const w = watch(dir, (_event, name) => {
+          if (isFile && name !== null && name !== basename(path)) return;
           clearTimeout(this.pending);
           // Not `onReload?.(this.reload())`: an optional call skips its arguments when there is
           // no callback, and the instance watches without one: nothing ever reloaded.

@@ -110,6 +110,13 @@ export class SessionManager {
       transcript.close();
       throw err;
     }
+    if (this.shuttingDown) {
+      recording?.();
+      await closeSession(nav, { leave: false });
+      transcript.state('failed', 'the server is shutting down');
+      transcript.close();
+      throw new GatewalkError('server_stopping', 'the server is shutting down: no new sessions');
+    }
     transcript.note('walk', {
       hops: nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) })),
       ms: Math.round(nav.walk.ms),
@@ -210,7 +217,17 @@ export class SessionManager {
       );
     const target = this.resolve(profileName, params);
     const opts = this.openOptions(onProgress);
-    const nav = await switchTarget(session.nav, target, opts);
+    let nav: NavSession;
+    try {
+      nav = await switchTarget(session.nav, target, opts);
+    } catch (err) {
+      // Hops may have been left already: the shell is somewhere else than the session says.
+      if (!(err instanceof GatewalkError && err.code === 'no_shared_hops'))
+        session.markBroken(
+          `switch to ${target.name} failed after leaving hops: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      throw err;
+    }
     session.spec = { ...session.spec, profile: target.name, params };
     session.replaceNav(nav);
     session.transcript.note('switch', { profile: target.name, hop: target.hops.at(-1)?.name });
@@ -226,8 +243,20 @@ export class SessionManager {
         `session ${session.id} is ${session.state}: reopen is for broken sessions`,
       );
     const profile = this.resolve(session.spec.profile, session.spec.params);
-    const nav = await openSession(profile, this.openOptions(onProgress));
+    const loginSecrets = await this.loginSecrets(profile);
+    const nav = await openSession(profile, {
+      ...this.openOptions(onProgress),
+      onPty: (pty) => {
+        for (const value of loginSecrets) pty.secrets.add(value);
+      },
+    });
+    // Closed (or the server stopping) while the path was walked again: do not come back.
+    if (this.shuttingDown || session.state !== 'broken') {
+      await closeSession(nav, { leave: false });
+      throw new GatewalkError('session_closed', `session ${session.id} was closed meanwhile`);
+    }
     session.nav.connection.close();
+    session.nav.pty.screen.dispose();
     session.replaceNav(nav);
     session.transcript.note('reopen', { note: 'path walked again; shell state was lost' });
     return { session, nav };
@@ -241,7 +270,12 @@ export class SessionManager {
       const s = this.sessions.get(id);
       // A call still running (a command longer than the idle time, a long wait_for) is activity:
       // closing now would cut it off. The call re-arms the timer when it ends.
-      if (s && s.state !== 'closed' && s.callsInProgress === 0)
+      // Nor is a command still running, or a person holding the keyboard in the viewer.
+      if (s && (s.callsInProgress > 0 || s.shell.busy !== null || s.controlledBy !== null)) {
+        this.armIdle(id);
+        return;
+      }
+      if (s && s.state !== 'closed')
         void this.close(id, `idle for ${Math.round(ms / 1000)} s`).catch(() => undefined);
     }, ms);
     timer.unref();

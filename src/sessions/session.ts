@@ -43,7 +43,13 @@ export function recordPty(pty: Pty, transcript: TranscriptWriter): () => void {
   const onRaw = (chunk: Buffer) =>
     safely(() => transcript.received(decoder.decode(chunk, { stream: true })));
   const onSent = (s: SentData) =>
-    safely(() => transcript.sent(s.data, { secret: s.secret, ...(s.by ? { by: s.by } : {}) }));
+    safely(() =>
+      // A person's keystrokes may be a password typed with echo off, one key at a time (too
+      // short to redact): the transcript says who typed and how much, the echo shows the rest.
+      s.by
+        ? transcript.note('typed', { by: s.by, bytes: Buffer.byteLength(s.data) })
+        : transcript.sent(s.data, { secret: s.secret }),
+    );
   pty.on('raw', onRaw);
   pty.on('sent', onSent);
   return () => {
@@ -298,6 +304,7 @@ export class ManagedSession {
   }
 
   dispose(): void {
+    this.shell.dispose();
     this.detach();
     if (this.state === 'closed') this.transcript.state('closed', this.reason);
     this.transcript.close();

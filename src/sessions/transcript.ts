@@ -55,6 +55,9 @@ function errorReason(err: unknown): string {
 
 export class TranscriptWriter {
   private readonly redactor = new StreamRedactor(REDACTED);
+  /** Where a transcript that cannot be written any more says so (the server's log). */
+  static onFailure: (message: string) => void = (message) => process.emitWarning(message);
+
   /** Told every line as written (redacted already): the live viewer follows these. */
   readonly followers = new Set<(line: string) => void>();
   private fd: number | null;
@@ -187,10 +190,16 @@ export class TranscriptWriter {
       for (let done = 0; done < bytes.length;)
         done += writeSync(fd, bytes, done, bytes.length - done);
     } catch (err) {
-      throw new GatewalkError(
-        'transcript_unwritable',
-        `cannot write to the transcript ${this.path}: ${errorReason(err)}`,
-        { cause: err },
+      // Called from terminal events and command ends: throwing there would take the server
+      // down. The transcript stops (said once, in the server log); the session goes on.
+      this.fd = null;
+      try {
+        closeSync(fd);
+      } catch {
+        // Already unusable.
+      }
+      TranscriptWriter.onFailure(
+        `cannot write to the transcript ${this.path}: ${errorReason(err)}; it stops here`,
       );
     }
   }
@@ -322,6 +331,23 @@ function linesOf(text: string): string[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+/** Only the first line: the session's metadata (cheap, whatever the transcript's length). */
+export function readMeta(path: string): TranscriptMeta {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, chunk, 0, chunk.length, 0);
+    const first = chunk.subarray(0, n).toString('utf8').split('\n')[0] ?? '';
+    const meta = JSON.parse(first) as TranscriptMeta & { type?: string };
+    if (meta.type !== 'session') throw new Error('no session line');
+    return meta;
+  } catch (err) {
+    throw new GatewalkError('transcript_invalid', `${path}:1: ${(err as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readTranscript(path: string): Transcript {

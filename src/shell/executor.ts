@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { GatewalkError } from '../errors.js';
 import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
-import { redact } from '../navigator/walk.js';
 import { resolveSecret } from '../profiles/secrets.js';
 import type { Handler, Hop } from '../profiles/types.js';
-import { frameCommand, PREPARE_SHELL } from './framing.js';
+import { frameCommand, PREPARE_SHELL, redactSecrets } from './framing.js';
 import { CommandOutput } from './output.js';
 import {
   settleAtDeadline,
@@ -318,6 +317,12 @@ export class ShellExecutor {
     for (const notify of run.changed) notify();
   }
 
+  /** Drops every kept output and its spill file (the session is over). */
+  dispose(): void {
+    for (const run of this.finished.values()) run.output.discard();
+    this.finished.clear();
+  }
+
   /** The running command and the last ones kept, oldest first (gatewalk's own are left out). */
   commands(): CommandSummary[] {
     return summarize([...this.finished.values(), ...(this.current ? [this.current] : [])]);
@@ -378,7 +383,9 @@ export class ShellExecutor {
 
   private async result(run: Running, maxOutput = 64 * 1024): Promise<CommandResult> {
     const { text, truncated } = run.output.view(maxOutput);
-    const output = truncated ? text : text + visiblePending(run);
+    // Secrets typed into this session (passwords, sensitive answers) never come back in results.
+    const secrets = this.session.pty.secrets;
+    const output = redactSecrets(truncated ? text : text + visiblePending(run), secrets);
     const status = statusOf(run);
     return {
       command_id: run.id,
@@ -392,7 +399,7 @@ export class ShellExecutor {
       ...(run.failure === undefined ? {} : { failure: run.failure }),
       ...(status === 'running' ? { idle_ms: Math.round(performance.now() - run.lastOutput) } : {}),
       ...(status === 'awaiting_input'
-        ? { screen: redact(await this.session.pty.screen.text(), [...this.session.pty.secrets]) }
+        ? { screen: redactSecrets(await this.session.pty.screen.text(), secrets) }
         : {}),
     };
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GatewalkError } from '../errors.js';
+import { redact } from '../navigator/walk.js';
 
 // How a command is typed into a POSIX shell (bash, dash, busybox ash) so that its output can be
 // cut out exactly and its exit code read, whatever it prints:
@@ -67,3 +68,12 @@ export const PREPARE_SHELL = [
   "bind 'set enable-bracketed-paste off' 2>/dev/null",
   'true',
 ].join('; ');
+
+/**
+ * Hides secret values in text shown to callers, also in the octal-escaped form commands are
+ * typed in (a command that uses a secret echoes it so, and that decodes at a glance).
+ */
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
+  const all = [...secrets].flatMap((s) => [s, printfFormat(s)]);
+  return all.length === 0 ? text : redact(text, all);
+}

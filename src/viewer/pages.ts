@@ -73,12 +73,12 @@ function sessionShell(s: ViewerSession, hops: string[], script: string, controls
   );
 }
 
-export function livePage(s: ViewerSession, hops: string[]): string {
+export function livePage(s: ViewerSession, hops: string[], controlled = false): string {
   return sessionShell(
     s,
     hops,
     'live.js',
-    `<p><label><input type="checkbox" id="control"> take control (type into the session; the agent's calls wait)</label>
+    `<p><label><input type="checkbox" id="control"${controlled ? ' checked' : ''}> take control (type into the session; the agent's calls wait)</label> <span id="problem" class="muted"></span>
 <a href="/sessions/${esc(s.id)}/replay">replay</a></p>`,
   );
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { packagePath } from '../paths.js';
 import { toAsciicast } from '../sessions/asciicast.js';
-import { readTranscript } from '../sessions/transcript.js';
+import { readMeta, readTranscript } from '../sessions/transcript.js';
 import type { Catalog } from './catalog.js';
 import { indexPage, livePage, replayPage } from './pages.js';
 
@@ -30,7 +30,6 @@ export interface Viewer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'gw_viewer';
 const xtermDir = dirname(createRequire(import.meta.url).resolve('@xterm/xterm/package.json'));
 const ASSETS: Record<string, { file: string; type: string }> = {
   'xterm.js': { file: join(xtermDir, 'lib', 'xterm.js'), type: 'text/javascript' },
@@ -68,13 +67,17 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const token = options.token ?? randomBytes(18).toString('base64url');
   let port = options.port;
+  // Cookies ignore ports: one name per port, or two viewers would log each other out.
+  const cookieName = () => `gw_viewer_${port}`;
+  /** Which page's event stream holds control of a session: it ends, control ends. */
+  const holders = new Map<string, string>();
   const { catalog } = options;
 
   const authorised = (req: IncomingMessage, url: URL): 'cookie' | 'query' | null => {
     const cookie = (req.headers.cookie ?? '')
       .split(';')
       .map((c) => c.trim().split('='))
-      .find(([k]) => k === COOKIE)?.[1];
+      .find(([k]) => k === cookieName())?.[1];
     if (cookie && same(cookie, token)) return 'cookie';
     const q = url.searchParams.get('token');
     return q && same(q, token) ? 'query' : null;
@@ -97,7 +100,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       url.searchParams.delete('token');
       res.writeHead(303, {
         location: url.pathname + url.search,
-        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'set-cookie': `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`,
       });
       return void res.end();
     }
@@ -107,23 +110,27 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const parts = url.pathname.split('/').filter(Boolean);
     if (url.pathname === '/favicon.ico') return send(res, 204, 'text/plain', '');
     if (parts.length === 0) return send(res, 200, 'text/html', indexPage(catalog.list()));
-    const asset = parts[0] === 'assets' && parts[1] ? ASSETS[parts[1]] : undefined;
+    const asset =
+      parts[0] === 'assets' && parts[1] && Object.hasOwn(ASSETS, parts[1])
+        ? ASSETS[parts[1]]
+        : undefined;
     if (asset) return send(res, 200, asset.type, readFileSync(asset.file));
     if (parts[0] !== 'sessions' || !parts[1]) return send(res, 404, 'text/plain', 'not found');
     const s = catalog.find(parts[1]);
     if (!s) return send(res, 404, 'text/plain', `no session ${parts[1]}`);
     const action = parts[2] ?? '';
     if (action === '') {
-      const { meta } = readTranscript(s.transcript);
+      const hops = readMeta(s.transcript).hops;
+      const live = catalog.live(s.id);
       return send(
         res,
         200,
         'text/html',
-        s.live ? livePage(s, meta.hops) : replayPage(s, meta.hops),
+        live ? livePage(s, hops, live.controlledBy !== null) : replayPage(s, hops),
       );
     }
     if (action === 'replay')
-      return send(res, 200, 'text/html', replayPage(s, readTranscript(s.transcript).meta.hops));
+      return send(res, 200, 'text/html', replayPage(s, readMeta(s.transcript).hops));
     if (action === 'transcript')
       return send(res, 200, 'application/json', JSON.stringify(readTranscript(s.transcript)));
     if (action === 'asciicast')
@@ -131,14 +138,21 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     if (action === 'events') return follow(req, res, s.id, s.transcript);
     const live = catalog.live(s.id);
     if (req.method === 'POST' && live && action === 'control') {
-      const { on } = await body(req);
-      if (on) live.takeControl('viewer');
-      else live.releaseControl();
+      const { on, conn } = await body(req);
+      live.touch();
+      if (on) {
+        live.takeControl('viewer');
+        if (typeof conn === 'string') holders.set(live.id, conn);
+      } else {
+        live.releaseControl();
+        holders.delete(live.id);
+      }
       return send(res, 200, 'application/json', JSON.stringify({ control: live.controlledBy }));
     }
     if (req.method === 'POST' && live && action === 'input') {
       const { data } = await body(req);
       if (live.controlledBy === null) return send(res, 409, 'text/plain', 'take control first');
+      live.touch();
       if (typeof data === 'string' && data) live.nav.pty.write(data, { by: 'viewer' });
       return send(res, 204, 'text/plain', '');
     }
@@ -158,9 +172,27 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const live = catalog.live(id);
     for (const line of existing.slice(1)) push(line);
     if (!live) return void res.end('event: end\ndata: {}\n\n');
-    const follower = (line: string) => push(line);
+    // This stream's name: a page that takes control says which stream it is.
+    const conn = randomBytes(9).toString('base64url');
+    res.write(`event: hello\ndata: ${JSON.stringify({ conn })}\n\n`);
+    const stop = () => {
+      live.transcript.followers.delete(follower);
+      // The page that held the keyboard is gone (tab closed, reloaded): hand it back.
+      if (holders.get(live.id) === conn) {
+        holders.delete(live.id);
+        live.releaseControl();
+      }
+    };
+    const follower = (line: string) => {
+      push(line);
+      // The last line of a session: end the stream, so no client stays attached to nothing.
+      if (line.includes('"type":"state"') && line.includes('"state":"closed"')) {
+        stop();
+        res.end('event: end\ndata: {}\n\n');
+      }
+    };
     live.transcript.followers.add(follower);
-    req.on('close', () => live.transcript.followers.delete(follower));
+    req.on('close', stop);
   };
 
   const http = createServer((req, res) => {

@@ -134,10 +134,10 @@ profiles:
     expect(sent.screen).not.toContain(TOKEN);
     const done = await c.ok<Result>('get_command', { command_id: asked.command_id, wait_s: 10 });
     expect(done.output).toMatch(new RegExp(`len ${TOKEN.length}\\n$`));
-    // The agent echoes it: the command's output is its own data and stays exact ...
+    // Results never carry it, even when a command prints it ...
     const echoed = await run(`echo ${TOKEN}`);
-    expect(echoed.output).toBe(`${TOKEN}\n`);
-    // ... but the screen, which a person or another client may read, hides it.
+    expect(echoed.output).toBe('******\n');
+    // ... nor does the screen, which a person or another client may read.
     const screen = await c.ok<{ screen: string }>('get_screen', { session_id: sid });
     expect(screen.screen).not.toContain(TOKEN);
     expect(screen.screen).toMatch(/^\*{6}$/m);
@@ -199,7 +199,8 @@ profiles:
     // The command text does not hold the password; only its output does.
     const b64 = Buffer.from(PASSWORD).toString('base64');
     const r = await run(`printf '%s\\n' "$(printf %s ${b64} | base64 -d)"; echo printed`);
-    expect(r.output).toBe(`${PASSWORD}\nprinted\n`);
+    // Results hide it as well.
+    expect(r.output).toBe('******\nprinted\n');
     const { events } = await c.ok<{ events: Event[] }>('get_transcript', {
       session_id: sid,
       tail: 20,

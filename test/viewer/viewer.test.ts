@@ -124,9 +124,30 @@ describe('the live viewer', () => {
       'get_transcript',
       { session_id: sid, tail: 10_000 },
     );
-    expect(events.some((e) => e.type === 'send' && e.by === 'viewer')).toBe(true);
+    // Who typed and how much; not the keys (a password typed with echo off would be in them).
+    expect(events.some((e) => e.kind === 'typed' && e.by === 'viewer')).toBe(true);
+    expect(events.some((e) => e.type === 'send' && e.by === 'viewer')).toBe(false);
     expect(events.filter((e) => e.kind === 'control').length).toBe(2);
     await page.close();
+  });
+
+  it('hands control back when the page that took it goes away', async () => {
+    const page = await browser.newPage();
+    await page.goto(viewerUrl);
+    await waitForText(page, /agent-turn/);
+    await page.locator('#control').check();
+    await page.keyboard.type('echo held-$((2+3))');
+    await page.keyboard.press('Enter');
+    await waitForText(page, /^held-5$/m);
+    await page.close();
+    // The agent is not kept waiting by a tab nobody looks at any more.
+    const t0 = performance.now();
+    const r = await c.ok<{ output: string }>('execute_command', {
+      session_id: sid,
+      command: 'echo free',
+    });
+    expect(r.output).toBe('free\n');
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   it('never shows a secret, and replays the closed session', async () => {

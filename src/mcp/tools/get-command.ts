@@ -24,7 +24,8 @@ export function registerGetCommand(server: McpServer, ctx: ToolContext): void {
     },
     async (args) => {
       const session = ctx.manager.sessionOfCommand(args.command_id, args.session_id);
-      const result = await session.serial(() =>
+      // Beside the line: waiting on a command must not queue behind a call waiting for it.
+      const result = await session.now(() =>
         session.shell.get(args.command_id, (args.wait_s ?? 0) * 1000),
       );
       if (args.offset === undefined) return ok({ ...result }, describeResult(result));

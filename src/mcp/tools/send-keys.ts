@@ -31,10 +31,11 @@ export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
           `unknown key "${k}": use one of ${names}, or one character`,
         );
       });
-      // Characters typed and entered at the prompt make a command: the policy sees it.
+      // Characters entered at the prompt make a command, however they were typed (in this
+      // call or before it): the policy sees the line as it stands on the screen.
       const typed = bytes.join('');
-      if (typed.includes('\r'))
-        guardTyped(session, 'send_keys', typed.split('\r').slice(0, -1).join('\n'));
+      const enter = typed.search(/[\r\n]/);
+      if (enter >= 0) await guardTyped(session, 'send_keys', typed.slice(0, enter), false, true);
       return session.now(async () => {
         session.shell.writeRaw(typed);
         const screen = await redactedScreen(session);

@@ -1,7 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { redact } from '../../navigator/walk.js';
-import { printfFormat } from '../../shell/framing.js';
+import { redactSecrets } from '../../shell/framing.js';
 import type { ManagedSession } from '../../sessions/session.js';
 import { waitForText } from '../../sessions/wait-text.js';
 import { guardTyped } from '../policy-guard.js';
@@ -13,10 +12,7 @@ export async function redactedScreen(session: ManagedSession) {
   const snap = await pty.screen.snapshot();
   const lines = snap.lines.slice();
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  // Also the octal-escaped form commands are typed in (shell/framing.ts): the echo of a command
-  // that uses a secret shows it so, and it decodes at a glance.
-  const secrets = [...pty.secrets].flatMap((s) => [s, printfFormat(s)]);
-  const screen = redact(lines.join('\n'), secrets);
+  const screen = redactSecrets(lines.join('\n'), pty.secrets);
   return { screen, cursor: snap.cursor, rows: snap.rows, cols: snap.cols };
 }
 
@@ -42,7 +38,8 @@ export function registerSendText(server: McpServer, ctx: ToolContext): void {
     async (args) => {
       const session = ctx.manager.get(args.session_id);
       // Not queued: the command it answers holds the queue until it gets its answer.
-      if (!args.sensitive) guardTyped(session, 'send_text', args.text);
+      // Sensitive text at the prompt is still a command: checked (recorded as [secret]).
+      if (args.enter ?? true) await guardTyped(session, 'send_text', args.text, args.sensitive);
       return session.now(async () => {
         const send = () => session.shell.sendInput(args.text, args.enter ?? true, args.sensitive);
         let matched: string | null = null;
@@ -55,6 +52,8 @@ export function registerSendText(server: McpServer, ctx: ToolContext): void {
             send,
           ));
         } else send();
+        // The session went away while waiting: say so, not "did not appear".
+        session.assertUsable();
         const screen = await redactedScreen(session);
         const head = args.wait_for
           ? matched === null

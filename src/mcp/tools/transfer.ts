@@ -41,13 +41,14 @@ export function registerUpload(server: McpServer, ctx: ToolContext): void {
     async (args, extra) => {
       const session = ctx.manager.get(args.session_id);
       guardWrite(session, 'upload', args.remote_path, `upload to ${args.remote_path}`);
-      const r = await session.serial(() =>
-        upload(session.shell, args.local_path, args.remote_path, {
+      const r = await session.serial(() => {
+        guardWrite(session, 'upload', args.remote_path, `upload to ${args.remote_path}`);
+        return upload(session.shell, args.local_path, args.remote_path, {
           localRoot: root(ctx),
           onConflict: args.on_conflict ?? 'fail',
           onProgress: (done, total) => progress(extra, done, total, `${done} of ${total} bytes`),
-        }),
-      );
+        });
+      });
       return ok(
         { remote_path: r.remotePath, bytes: r.bytes, sha256: r.sha256 },
         `uploaded ${r.bytes} bytes to ${r.remotePath} (sha256 ${r.sha256})`,

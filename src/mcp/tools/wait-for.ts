@@ -26,6 +26,8 @@ export function registerWaitFor(server: McpServer, ctx: ToolContext): void {
       return session.now(async () => {
         const seconds = args.timeout_s ?? 10;
         const { matched } = await waitForText(session.nav.pty, args.pattern, seconds * 1000);
+        // The session went away while waiting: say so, not "did not appear".
+        session.assertUsable();
         const screen = await redactedScreen(session);
         const head =
           matched === null

@@ -31,12 +31,13 @@ export function registerWriteFile(server: McpServer, ctx: ToolContext): void {
       const session = ctx.manager.get(args.session_id);
       guardWrite(session, 'write_file', args.path, `write_file ${args.path}`);
       const data = Buffer.from(args.content, args.encoding === 'base64' ? 'base64' : 'utf8');
-      const r = await session.serial(() =>
-        writeRemoteFile(session.shell, args.path, data, {
+      const r = await session.serial(() => {
+        guardWrite(session, 'write_file', args.path, `write_file ${args.path}`);
+        return writeRemoteFile(session.shell, args.path, data, {
           ...(args.append ? { append: true } : {}),
           ...(args.mode ? { mode: args.mode } : {}),
-        }),
-      );
+        });
+      });
       return ok(
         { path: args.path, ...r },
         `wrote ${r.bytes} bytes to ${args.path} (sha256 ${r.sha256})`,
