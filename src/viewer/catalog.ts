@@ -1,6 +1,6 @@
 // What the viewer shows: the live sessions of this server, and sessions of the past read from
 // their transcripts (`gatewalk view`). Both described alike.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionManager } from '../sessions/manager.js';
 import type { ManagedSession } from '../sessions/session.js';
@@ -62,6 +62,17 @@ export function describeTranscript(path: string, t: Transcript): ViewerSession {
 
 /** Every transcript under a runtime root (`servers/*\/transcripts/*.jsonl`). */
 export function pastCatalog(runtimeRoot: string): Catalog {
+  // Parsed once per version of a file: a page view must not re-read every transcript.
+  const cache = new Map<string, { stamp: string; entry: ViewerSession }>();
+  const describeFile = (path: string): ViewerSession => {
+    const st = statSync(path);
+    const stamp = `${st.mtimeMs}:${st.size}`;
+    const hit = cache.get(path);
+    if (hit?.stamp === stamp) return hit.entry;
+    const entry = describeTranscript(path, readTranscript(path));
+    cache.set(path, { stamp, entry });
+    return entry;
+  };
   const scan = (): ViewerSession[] => {
     const servers = join(runtimeRoot, 'servers');
     if (!existsSync(servers)) return [];
@@ -72,7 +83,7 @@ export function pastCatalog(runtimeRoot: string): Catalog {
         .filter((f) => f.endsWith('.jsonl'))
         .flatMap((f) => {
           try {
-            return [describeTranscript(join(dir, f), readTranscript(join(dir, f)))];
+            return [describeFile(join(dir, f))];
           } catch {
             return []; // A transcript cut short by a crash: skipped, not fatal to the list.
           }
