@@ -70,6 +70,7 @@ export function startInstance(options: InstanceOptions): Instance {
   const manager = new SessionManager({
     registry: () => profiles.registry,
     transcriptDir: runtime.transcripts,
+    spillDir: `${runtime.dir}/outputs`,
     clientLabel,
     idleCloseMs: (options.idleCloseMinutes ?? 60) * 60_000,
     allowDirect: options.allowDirect ?? false,

@@ -23,6 +23,8 @@ export interface ManagerOptions {
   registry: () => ProfileRegistry;
   /** Transcripts go to `<transcriptDir>/<session_id>.jsonl`. */
   transcriptDir: string;
+  /** Command outputs too big for memory go here, one folder per session (0600 files). */
+  spillDir?: string;
   clientLabel?: string | null;
   /** Known hosts, ssh config, agent socket and secrets for every walk. */
   connect?: Omit<OpenOptions, 'lookup' | 'onProgress' | 'now'>;
@@ -129,6 +131,7 @@ export class SessionManager {
       () => this.armIdle(id),
       recording,
       this.options.connect?.secrets,
+      this.options.spillDir ? join(this.options.spillDir, id) : undefined,
     );
     session.setState('ready');
     this.sessions.set(id, session);

@@ -80,6 +80,8 @@ export class ManagedSession {
     recording?: () => void,
     /** Where the hop handlers' `send_secret` answers come from (as for the walk). */
     private readonly secrets?: SecretContext,
+    /** Where outputs too big for memory are spilled (0600 files). */
+    private readonly spillDir?: string,
   ) {
     this.shell = this.executorFor(nav);
     this.attach(recording);
@@ -92,6 +94,7 @@ export class ManagedSession {
   private executorFor(nav: NavSession): ShellExecutor {
     return new ShellExecutor(nav, {
       ...(this.secrets ? { secrets: this.secrets } : {}),
+      ...(this.spillDir ? { spillDir: this.spillDir } : {}),
       onCommand: (e: CommandEvent) => {
         if (e.phase === 'start') this.transcript.commandStart(e.id, e.command);
         else this.transcript.commandEnd(e.id, e.result);
@@ -164,7 +167,7 @@ export class ManagedSession {
    * Runs `fn` after the calls before it on this session; marks activity. With `maxWaitMs`, a
    * call still waiting for its turn by then gives up (session_busy) and never runs.
    */
-  serial<T>(fn: () => Promise<T>, maxWaitMs?: number): Promise<T> {
+  serial<T>(fn: () => Promise<T>, maxWaitMs?: number, signal?: AbortSignal): Promise<T> {
     this.inLine++;
     let state: 'waiting' | 'started' | 'gave_up' = 'waiting';
     // Counted out before the call's result is handed back, so a client's next call never
@@ -180,26 +183,38 @@ export class ManagedSession {
     };
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
-    if (maxWaitMs === undefined) return run;
+    if (maxWaitMs === undefined && !signal) return run;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // Still waiting for its turn when the time is up or the client cancelled: it never runs.
+      const giveUp = (why: string) => {
         if (state !== 'waiting') return;
         state = 'gave_up';
         this.inLine--;
-        reject(
-          new GatewalkError(
-            'session_busy',
-            `session ${this.id} was still busy after ${maxWaitMs / 1000} s: try again, or interrupt what runs`,
-          ),
-        );
-      }, maxWaitMs);
+        reject(new GatewalkError('session_busy', why));
+      };
+      const timer =
+        maxWaitMs === undefined
+          ? undefined
+          : setTimeout(
+              () =>
+                giveUp(
+                  `session ${this.id} was still busy after ${maxWaitMs / 1000} s: try again, or interrupt what runs`,
+                ),
+              maxWaitMs,
+            );
+      const onAbort = () => giveUp('cancelled by the client before it started');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       run.then(
         (v) => {
-          clearTimeout(timer);
+          settle();
           if (state !== 'gave_up') resolve(v);
         },
         (err: unknown) => {
-          clearTimeout(timer);
+          settle();
           if (state !== 'gave_up') reject(err instanceof Error ? err : new Error(String(err)));
         },
       );

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewalkError } from '../errors.js';
 import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
-import { resolveSecret } from '../profiles/secrets.js';
 import type { Handler, Hop } from '../profiles/types.js';
 import { frameCommand, PREPARE_SHELL, redactSecrets } from './framing.js';
 import { CommandOutput } from './output.js';
@@ -16,6 +16,7 @@ import {
   waitForRun,
   type Running,
 } from './running.js';
+import { answerHandlers } from './handlers.js';
 import { waitForPrompt } from './prompt-wait.js';
 import {
   looksLikeInputPrompt,
@@ -321,6 +322,8 @@ export class ShellExecutor {
   dispose(): void {
     for (const run of this.finished.values()) run.output.discard();
     this.finished.clear();
+    // A folder of this executor's own (the server gives each session one) goes with it.
+    if (this.options.spillDir) rmSync(this.options.spillDir, { recursive: true, force: true });
   }
 
   /** The running command and the last ones kept, oldest first (gatewalk's own are left out). */
@@ -330,33 +333,12 @@ export class ShellExecutor {
 
   /** The hop's handlers answer while a command runs (a sudo password the agent never sees). */
   private answerHandlers(run: Running, text: string, handlers: Handler[]): boolean {
-    if (handlers.length === 0) return false;
-    run.handlerWindow = (run.handlerWindow + text).slice(-8192);
-    const m = earliestMatch(
-      run.handlerWindow,
-      handlers.map((h) => h.match),
-    );
-    if (!m) return false;
-    run.handlerWindow = run.handlerWindow.slice(m.end);
-    const action = (handlers[m.which] as Handler).action;
-    if (action.kind === 'fail') {
-      // The profile says this output means failure: stop the command and say why.
-      run.failure = action.message;
-      // Ctrl-C, then Ctrl-\ if the command is still there a second later.
-      void this.interrupt(1000).catch(() => undefined);
-    } else if (action.kind === 'send_text') this.session.pty.write(`${action.text}\r`);
-    else if (action.kind === 'send_secret') {
-      void resolveSecret(action.secret, this.options.secrets).then(
-        (value) => this.session.pty.write(`${value}\r`, { secret: true }),
-        (err: unknown) => {
-          // No answer to give: stop the command the way a fail: handler does, and say why
-          // (a bare Ctrl-C would also take the end marker with it and leave it running).
-          run.failure = `the profile could not answer a prompt: ${err instanceof Error ? err.message : String(err)}`;
-          void this.interrupt(1000).catch(() => undefined);
-        },
-      );
-    }
-    return true;
+    return answerHandlers(run, text, handlers, {
+      write: (data, secret) => this.session.pty.write(data, { secret }),
+      // Ctrl-C, then again, then Ctrl-\ if the command is still there.
+      stop: () => void this.interrupt(1000).catch(() => undefined),
+      ...(this.options.secrets ? { secrets: this.options.secrets } : {}),
+    });
   }
 
   private finish(run: Running, exitCode: number | null, promptSeen = false): void {

@@ -141,6 +141,36 @@ describe('the server instance through the MCP client', () => {
     }
   });
 
+  it('closes a session whose open_session the client cancelled', async () => {
+    const c = await connectClient();
+    try {
+      const abort = new AbortController();
+      const call = c.client.callTool(
+        {
+          name: 'open_session',
+          arguments: { profile: 'orders-pod', params: { lab_port: lab.port } },
+        },
+        undefined,
+        { signal: abort.signal },
+      );
+      abort.abort('changed my mind');
+      await expect(call).rejects.toThrow();
+      // The walk goes on on the server; when it ends, the session it made is closed at once.
+      const rows = await until(
+        () => sessions(c),
+        (list) => list.some((s) => s.state === 'closed'),
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ state: 'closed', reason: 'open_session was cancelled' });
+      await until(
+        () => lab.connections(),
+        (n) => n === 0,
+      );
+    } finally {
+      await c.close();
+    }
+  });
+
   it('shutdown closes every session and leaves the hops', async () => {
     const c = await connectClient();
     try {

@@ -39,7 +39,7 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
       output: commandResult,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
-    async (args) => {
+    async (args, extra) => {
       const session = ctx.manager.get(args.session_id);
       // Checked now (a refusal does not wait in line) and again when its turn comes: a
       // switch_target queued before may have changed the profile, and its policy.
@@ -57,14 +57,18 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
       // still running in the shell.
       const waitMs = (args.wait_if_busy_s ?? 0) * 1000;
       const queued = performance.now();
-      const result = await session.serial(() => {
-        guardCommand(session, 'execute_command', args.command);
-        return session.shell.execute(args.command, {
-          timeoutMs: (args.timeout_s ?? 30) * 1000,
-          ...(args.max_output ? { maxOutput: args.max_output } : {}),
-          ...(waitMs ? { waitIfBusyMs: Math.max(1, waitMs - (performance.now() - queued)) } : {}),
-        });
-      }, waitMs || undefined);
+      const result = await session.serial(
+        () => {
+          guardCommand(session, 'execute_command', args.command);
+          return session.shell.execute(args.command, {
+            timeoutMs: (args.timeout_s ?? 30) * 1000,
+            ...(args.max_output ? { maxOutput: args.max_output } : {}),
+            ...(waitMs ? { waitIfBusyMs: Math.max(1, waitMs - (performance.now() - queued)) } : {}),
+          });
+        },
+        waitMs || undefined,
+        extra.signal,
+      );
       return ok({ ...result }, describeResult(result));
     },
   );

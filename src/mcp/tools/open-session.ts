@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { GatewalkError } from '../../errors.js';
 import { redact } from '../../navigator/walk.js';
 import { hopProgress, ok, progress, tool, type ToolContext } from '../result.js';
 import { params } from '../shapes.js';
@@ -34,6 +35,12 @@ export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
         label: args.label ?? null,
         onProgress: hopProgress(extra),
       });
+      // Cancelled while the path was walked: nobody will use this session (and an extra open
+      // one would make later calls without session_id ambiguous).
+      if (extra.signal.aborted) {
+        await ctx.manager.close(session.id, 'open_session was cancelled');
+        throw new GatewalkError('cancelled', 'open_session was cancelled; the session was closed');
+      }
       const screen = redact(await nav.pty.screen.text(), [...nav.pty.secrets]);
       const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       progress(extra, hops.length, hops.length, 'ready');

@@ -1,0 +1,48 @@
+// The hop's `on:` handlers while a command runs: a profile answers `[sudo] password for` (or
+// an enable prompt) with a secret the caller never sees, or stops the command with `fail:`.
+import { earliestMatch } from '../navigator/matcher.js';
+import { resolveSecret, type SecretContext } from '../profiles/secrets.js';
+import type { Handler } from '../profiles/types.js';
+import type { Running } from './running.js';
+
+export interface HandlerIo {
+  write(data: string, secret: boolean): void;
+  /** Interrupts the command (its result then carries `failure`). */
+  stop(): void;
+  secrets?: SecretContext;
+}
+
+/** Answers the first handler that matches the output so far; true when one did. */
+export function answerHandlers(
+  run: Running,
+  text: string,
+  handlers: Handler[],
+  io: HandlerIo,
+): boolean {
+  if (handlers.length === 0) return false;
+  run.handlerWindow = (run.handlerWindow + text).slice(-8192);
+  const m = earliestMatch(
+    run.handlerWindow,
+    handlers.map((h) => h.match),
+  );
+  if (!m) return false;
+  run.handlerWindow = run.handlerWindow.slice(m.end);
+  const action = (handlers[m.which] as Handler).action;
+  if (action.kind === 'fail') {
+    // The profile says this output means failure: stop the command and say why.
+    run.failure = action.message;
+    io.stop();
+  } else if (action.kind === 'send_text') io.write(`${action.text}\r`, false);
+  else if (action.kind === 'send_secret') {
+    void resolveSecret(action.secret, io.secrets).then(
+      (value) => io.write(`${value}\r`, true),
+      (err: unknown) => {
+        // No answer to give: stop the command the way a fail: handler does, and say why
+        // (a bare Ctrl-C would also take the end marker with it and leave it running).
+        run.failure = `the profile could not answer a prompt: ${err instanceof Error ? err.message : String(err)}`;
+        io.stop();
+      },
+    );
+  }
+  return true;
+}
