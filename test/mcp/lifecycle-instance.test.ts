@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFreezableProxy } from '../../lab/proxy.js';
 import type { Lab } from '../../lab/server.js';
 import { packagePath } from '../../src/paths.js';
 import { labOnFreePort } from '../helpers/lab.js';
@@ -138,6 +139,31 @@ describe('the server instance through the MCP client', () => {
     } finally {
       await c.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('notices a hung gateway by its keepalive, with no call in flight', async () => {
+    // A gateway that stops answering without closing anything: only keepalives notice.
+    const c = await connectClient({ connect: { defaultKeepaliveMs: 150 } });
+    const proxy = await startFreezableProxy(lab.port);
+    try {
+      const r = await c.ok<{ session_id: string }>('open_session', {
+        profile: 'orders-pod',
+        params: { lab_port: proxy.port },
+      });
+      proxy.freeze();
+      const row = await until(
+        () => stateOf(c, r.session_id),
+        (s) => s?.state === 'broken',
+      );
+      expect(row?.reason).toMatch(/keepalive|connection/i);
+      expect(
+        await c.fails('execute_command', { session_id: r.session_id, command: 'true' }),
+      ).toMatch(/broken.*reopen/);
+    } finally {
+      proxy.thaw();
+      await c.close();
+      await proxy.close();
     }
   });
 
