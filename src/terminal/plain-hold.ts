@@ -3,16 +3,19 @@
 // scrolled the screen over twice, what came before its last lines can no longer be seen: the
 // hold drops it. A 50 MB `cat` then costs the terminal a few screens of parsing, not 50 MB.
 
-// Anything but printable text, tab, backspace, CR and LF; C1 controls as UTF-8 (C2 80..9F).
+// Anything but printable text, tab, backspace, CR and LF, in the decoded text: C1 controls
+// (U+0080..U+009F, which xterm obeys) included.
 // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-const CONTROL = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]/;
+const CONTROL = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]/;
+const CRLF = Buffer.from('\r\n');
+const CR = Buffer.from('\r');
 // eslint-disable-next-line no-control-regex -- DECSTBM (set scroll region) and RIS (reset)
 const REGION = /\x1b\[(\d*)(?:;(\d*))?r|\x1bc/g;
 // eslint-disable-next-line no-control-regex -- a DECSTBM that may go on in the next chunk
 const PARTIAL = /\x1b(?:\[[\d;]*)?$/;
 
 export class PlainTextHold {
-  private parts: string[] = [];
+  private parts: Buffer[] = [];
   private size = 0;
   /** Text was dropped: the terminal gets a CR first, so the rest starts in column 0 as it did. */
   private cut = false;
@@ -27,33 +30,35 @@ export class PlainTextHold {
     private readonly compactAt = 256 * 1024,
   ) {}
 
-  /** Takes a chunk and returns true, or returns false: the caller writes it (after `take()`). */
-  offer(bytes: Buffer): boolean {
-    const text = bytes.toString('latin1');
+  /**
+   * Takes a chunk (its bytes, and its text as decoded already) and returns true, or returns
+   * false: the caller writes it (after `take()`).
+   */
+  offer(bytes: Buffer, text: string): boolean {
     if (this.afterControl || this.carry || CONTROL.test(text)) {
       this.noteRegion(text);
       this.afterControl = CONTROL.test(text);
       return false;
     }
     if (this.scrollRegion) return false;
-    this.parts.push(text);
-    this.size += text.length;
+    this.parts.push(bytes);
+    this.size += bytes.length;
     if (this.size >= this.compactAt) this.compact();
     if (this.size < this.compactAt * 4) return true;
     // A huge run with no line ends to cut at: let the terminal have it.
     this.parts.pop();
-    this.size -= text.length;
+    this.size -= bytes.length;
     return false;
   }
 
   /** Everything held, to write before anything else; null if nothing is. */
   take(): Buffer | null {
     if (this.parts.length === 0) return null;
-    const text = (this.cut ? '\r' : '') + this.parts.join('');
+    const held = Buffer.concat(this.cut ? [CR, ...this.parts] : this.parts);
     this.parts = [];
     this.size = 0;
     this.cut = false;
-    return Buffer.from(text, 'latin1');
+    return held;
   }
 
   private noteRegion(text: string): void {
@@ -72,18 +77,18 @@ export class PlainTextHold {
 
   /** Keeps the text from a CR LF with over two screens of lines after it. */
   private compact(): void {
-    const all = this.parts.join('');
+    const all = Buffer.concat(this.parts);
     let at = all.length;
     for (let lines = 0; lines < 2 * this.rows() + 2; lines++) {
-      at = all.lastIndexOf('\n', at - 1);
+      at = all.lastIndexOf(0x0a, at - 1);
       if (at <= 0) break;
     }
-    const crlf = at > 0 ? all.lastIndexOf('\r\n', at - 1) : -1;
+    const crlf = at > 0 ? all.lastIndexOf(CRLF, at - 1) : -1;
     if (crlf < 0) {
       this.parts = [all];
       return;
     }
-    this.parts = [all.slice(crlf + 2)];
+    this.parts = [all.subarray(crlf + 2)];
     this.size = all.length - crlf - 2;
     this.cut = true;
   }

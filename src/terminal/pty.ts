@@ -56,9 +56,10 @@ export class Pty extends EventEmitter<{
     this.rawSize += chunk.length;
     while (this.rawSize > RAW_LOG_BYTES && this.raw.length > 1)
       this.rawSize -= this.raw.shift()?.length ?? 0;
-    this.screen.write(chunk);
+    const decoded = this.decoder.decode(chunk, { stream: true });
+    this.screen.write(chunk, decoded);
     this.emit('raw', chunk);
-    const text = this.stripper.push(this.decoder.decode(chunk, { stream: true }));
+    const text = this.stripper.push(decoded);
     if (text === '') return;
     if (this.listenerCount('text') === 0) this.keep(text);
     else this.emit('text', text);

@@ -36,9 +36,11 @@ export class Screen {
     this.hold = new PlainTextHold(() => this.term.rows, holdBytes);
   }
 
-  write(data: Buffer | string): void {
+  /** Bytes for the terminal; `text`, the same decoded (the PTY decodes them anyway). */
+  write(data: Buffer | string, text?: string): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    if (this.hold.offer(bytes)) return;
+    const decoded = text ?? (typeof data === 'string' ? data : data.toString('utf8'));
+    if (this.hold.offer(bytes, decoded)) return;
     this.flush();
     this.term.write(new Uint8Array(bytes));
   }
