@@ -2,7 +2,8 @@
 // "take control", keystrokes go to the session (the agent's calls wait meanwhile).
 /* global Terminal, window, document, EventSource, fetch */
 (function () {
-  const cfg = window.GATEWALK;
+  // The page's settings, in a data attribute (no inline script: the CSP allows none).
+  const cfg = JSON.parse(document.getElementById('gatewalk-config').dataset.config);
   const term = new Terminal({ cols: cfg.cols, rows: cfg.rows, scrollback: 5000 });
   term.open(document.getElementById('terminal'));
   const table = document.getElementById('commands');

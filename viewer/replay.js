@@ -1,7 +1,8 @@
 // Replay of a session from its transcript: what the remote printed, at its pace (or faster).
 /* global Terminal, window, document, fetch, performance */
 (function () {
-  const cfg = window.GATEWALK;
+  // The page's settings, in a data attribute (no inline script: the CSP allows none).
+  const cfg = JSON.parse(document.getElementById('gatewalk-config').dataset.config);
   const term = new Terminal({ cols: cfg.cols, rows: cfg.rows, scrollback: 5000 });
   term.open(document.getElementById('terminal'));
   const button = document.getElementById('play');

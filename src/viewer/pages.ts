@@ -68,7 +68,7 @@ function sessionShell(s: ViewerSession, hops: string[], script: string, controls
 <p class="hops" id="hops">${trail}</p>
 <h3>Commands</h3><table id="commands"><tr><th>command</th><th>exit</th><th>ms</th></tr></table>
 <p><a href="/sessions/${esc(s.id)}/asciicast" download="${esc(s.id)}.cast">download as asciicast</a></p></aside></div>
-<script>window.GATEWALK = ${config.replace(/</g, '\\u003c')};</script>
+<div id="gatewalk-config" data-config="${esc(config)}" hidden></div>
 <script src="/assets/xterm.js"></script><script src="/assets/${script}"></script>`,
   );
 }

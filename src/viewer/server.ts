@@ -50,7 +50,8 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     'content-security-policy':
-      "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'",
+      // Scripts only from this server (no inline ones); styles may be inline (xterm sets some).
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'",
   });
   res.end(body);
 }
