@@ -15,17 +15,17 @@ import { runViewCommand } from './view-command.js';
 const USAGE = `Usage: gatewalk <command> [options]
 
 Commands:
-  serve     the MCP server for agents (stdio; --http PORT for Streamable HTTP) (gatewalk serve --help)
-  view      serve the viewer for past sessions (replays) (gatewalk view --help)
-  transcript export a session transcript as asciicast, or show it (gatewalk transcript --help)
-  open      walk a profile and hand over the terminal (Ctrl-] detaches)
-  run       walk a profile, run one command, print its output (gatewalk run P -- CMD)
-  graph     print a profile's walk as a Mermaid state diagram
-  validate  check profile files; errors as file:line:col (gatewalk validate --help)
-  profiles  list the profiles that can be opened
-  lab       start the CMSM lab, a real SSH server that simulates a bastion (gatewalk lab --help)
-  demo      start the lab and walk CMSM -> master -> pod over SSH
-  help      show this help
+  serve       the MCP server for agents (stdio; --http PORT for Streamable HTTP) (gatewalk serve --help)
+  view        serve the viewer for past sessions (replays) (gatewalk view --help)
+  transcript  export a session transcript as asciicast, or show it (gatewalk transcript --help)
+  open        walk a profile and hand over the terminal (Ctrl-] detaches)
+  run         walk a profile, run one command, print its output (gatewalk run P -- CMD)
+  graph       print a profile's walk as a Mermaid state diagram
+  validate    check profile files; errors as file:line:col (gatewalk validate --help)
+  profiles    list the profiles that can be opened
+  lab         start the CMSM lab, a real SSH server that simulates a bastion (gatewalk lab --help)
+  demo        start the lab, the MCP server and the viewer, and act as an agent over MCP
+  help        show this help
 
 gatewalk --version prints the version.`;
 
