@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cutAt } from './helpers/chunks.js';
 import { AnsiStripper, stripAnsi } from '../src/terminal/ansi.js';
 
 describe('escape sequence stripping', () => {
@@ -42,14 +43,10 @@ describe('escape sequence stripping', () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 60 }), fc.array(fc.nat(60)), (pieces, cuts) => {
         const text = pieces.join('');
-        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
         const s = new AnsiStripper();
-        let out = '';
-        let from = 0;
-        for (const p of [...points, text.length]) {
-          out += s.push(text.slice(from, p));
-          from = p;
-        }
+        const out = cutAt(text, cuts)
+          .map((chunk) => s.push(chunk))
+          .join('');
         expect(out).toBe(stripAnsi(text));
         // eslint-disable-next-line no-control-regex -- control characters are what must be gone
         expect(out).not.toMatch(/[\x1b\r\x07\x9b]/);
@@ -114,13 +111,7 @@ describe('the screen', () => {
         fc.array(fc.nat(6000), { maxLength: 40 }),
         async (pieces, cuts) => {
           const text = pieces.join('');
-          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-          const chunks: string[] = [];
-          let from = 0;
-          for (const p of [...points, text.length]) {
-            chunks.push(text.slice(from, p));
-            from = p;
-          }
+          const chunks = cutAt(text, cuts);
           const screen = new Screen(16, 6, () => {}, 48);
           for (const c of chunks) screen.write(c);
           const seen = await screen.snapshot();

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cutAt } from '../helpers/chunks.js';
 import { redactAll, StreamRedactor } from '../../src/sessions/redactor.js';
 
 /** Feeds `chunks` through a fresh redactor, then flushes it. */
@@ -84,13 +85,7 @@ describe('StreamRedactor', () => {
           const text = parts
             .map((p) => (typeof p === 'number' ? (secrets[p % secrets.length] ?? '') : p))
             .join('');
-          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-          const chunks: string[] = [];
-          let from = 0;
-          for (const p of [...points, text.length]) {
-            chunks.push(text.slice(from, p));
-            from = p;
-          }
+          const chunks = cutAt(text, cuts);
           const out = streamed(chunks, secrets);
           expect(out).toBe(redactAll(text, secrets));
           for (const s of secrets) expect(out).not.toContain(s);
