@@ -18,9 +18,9 @@ function describeOutput(o: Output): string {
 function describeNode(n: ProgramNode): string {
   if (n.kind === 'send') return `send ${describeOutput(n.output)}`;
   if (n.kind === 'wait')
-    return n.id === 'prompt'
-      ? 'prompt'
-      : `wait (${n.alternatives.length} alternative${n.alternatives.length === 1 ? '' : 's'})`;
+    return `wait (${n.alternatives.length} alternative${n.alternatives.length === 1 ? '' : 's'})`;
+  if (n.kind === 'prompt') return 'prompt';
+  if (n.kind === 'closed') return 'closed';
   return `select ${n.item}`;
 }
 
@@ -43,15 +43,21 @@ export function mermaidGraph(name: string, program: Program): string {
     out.push(`    ${failed} : failed`);
     for (const node of hop.nodes) {
       out.push(`    ${sid(node.id)} : ${label(describeNode(node))}`);
-      if (node.kind === 'send') out.push(`    ${sid(node.id)} --> ${sid(node.next)}`);
+      if (node.kind === 'send' || node.kind === 'closed')
+        out.push(`    ${sid(node.id)} --> ${sid(node.next)}`);
       else if (node.kind === 'select') {
         out.push(`    ${sid(node.id)} --> ${sid(node.next)} : ${label(`entry /${node.item}/`)}`);
         out.push(`    ${sid(node.id)} --> ${failed} : not found`);
       } else {
-        for (const alt of node.alternatives) {
-          const target = alt.fail !== undefined ? failed : sid(alt.next ?? 'done');
-          out.push(`    ${sid(node.id)} --> ${target} : ${label(`/${alt.match}/`)}`);
-        }
+        const ways =
+          node.kind === 'prompt'
+            ? [{ match: `${node.match}/ at the cursor`, to: sid(node.next) }]
+            : node.alternatives.map((alt) => ({
+                match: `${alt.match}/`,
+                to: alt.fail !== undefined ? failed : sid(alt.next ?? 'done'),
+              }));
+        for (const way of ways)
+          out.push(`    ${sid(node.id)} --> ${way.to} : ${label(`/${way.match}`)}`);
         out.push(`    ${sid(node.id)} --> ${failed} : ${label(`timeout ${node.timeoutMs} ms`)}`);
         for (const h of node.handlers) {
           const to = h.action.kind === 'fail' ? failed : sid(node.id);

@@ -33,3 +33,23 @@ export function earliestMatch(text: string, patterns: string[]): EarliestMatch |
   });
   return best;
 }
+
+const compiledGlobal = new Map<string, RegExp>();
+
+/** Every match of a profile regex in `text` (the `g` form, compiled once per source). */
+export function allMatches(text: string, source: string): RegExpExecArray[] {
+  let re = compiledGlobal.get(source);
+  if (!re) {
+    re = new RegExp(source, 'gm');
+    compiledGlobal.set(source, re);
+  }
+  return [...text.matchAll(re)].filter((m) => m[0] !== '');
+}
+
+/**
+ * Whether a pattern matches at the very end of `text` (what leads up to the cursor): only
+ * spaces may follow the match, on the same line. This is how a prompt is "at the cursor".
+ */
+export function matchesAtEnd(text: string, source: string): boolean {
+  return allMatches(text, source).some((m) => /^[ \t]*$/.test(text.slice(m.index + m[0].length)));
+}

@@ -3,7 +3,8 @@ import type { Program, ProgramNode } from './program.js';
 
 // An actor-free model of a walk, for path generation with xstate/graph (its traversal refuses
 // machines that invoke actors or use delays). Events name what the gateway does: SENT (a send
-// step ran), ALT_k (the k-th alternative matched first), TIMEOUT, HANDLER_FAIL_j.
+// step ran), ALT_k (the k-th alternative matched first), PROMPT (the hop's prompt stands at the
+// cursor), TIMEOUT, HANDLER_FAIL_j.
 
 export type ModelEvent = { type: string };
 
@@ -57,9 +58,16 @@ function addTransitions(
     add('TIMEOUT', 'failed');
     return;
   }
-  node.alternatives.forEach((alt, k) =>
-    add(`ALT_${k}`, alt.fail !== undefined ? 'failed' : target(h, alt.next ?? 'done')),
-  );
+  if (node.kind === 'closed') {
+    add('CLOSED', target(h, node.next));
+    add('TIMEOUT', 'failed');
+    return;
+  }
+  if (node.kind === 'prompt') add('PROMPT', target(h, node.next));
+  else
+    node.alternatives.forEach((alt, k) =>
+      add(`ALT_${k}`, alt.fail !== undefined ? 'failed' : target(h, alt.next ?? 'done')),
+    );
   node.handlers.forEach((hd, j) => {
     if (hd.action.kind === 'fail') add(`HANDLER_FAIL_${j}`, 'failed');
   });

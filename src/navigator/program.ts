@@ -38,7 +38,11 @@ export interface StepLabel {
   source: SourceRef;
 }
 
-export type Output = { text: string } | { secret: number; enter: boolean };
+/**
+ * What a send step types. `leaving`: the hop's exit — from then on until the hop below shows
+ * its prompt, the terminal's answers to queries are dropped (they belong to the hop left).
+ */
+export type Output = { text: string; leaving?: true } | { secret: number; enter: boolean };
 
 export type ProgramNode =
   | { id: string; kind: 'send'; output: Output; next: string; label: StepLabel }
@@ -60,6 +64,24 @@ export type ProgramNode =
       maxPages: number;
       pageEnd: string;
       handlers: Handler[];
+      timeoutMs: number;
+      next: string;
+      label: StepLabel;
+    }
+  | {
+      /** The hop is reached: its prompt stands at the cursor (the rendered screen). */
+      id: string;
+      kind: 'prompt';
+      match: string;
+      handlers: Handler[];
+      timeoutMs: number;
+      next: string;
+      label: StepLabel;
+    }
+  | {
+      /** Leaving the first hop: the connection closes. */
+      id: string;
+      kind: 'closed';
       timeoutMs: number;
       next: string;
       label: StepLabel;
@@ -187,10 +209,11 @@ export function compileProgram(profile: ResolvedProfile): Program {
     if (hop.prompt !== null) {
       nodes.push({
         id: 'prompt',
-        kind: 'wait',
-        alternatives: [{ match: hop.prompt, next: 'done' }],
+        kind: 'prompt',
+        match: hop.prompt,
         handlers,
         timeoutMs: profile.timeoutMs,
+        next: 'done',
         label: label('prompt', hop.source),
       });
     }

@@ -5,7 +5,7 @@ import type { Hop, ResolvedProfile } from '../profiles/types.js';
 import { connectProfile, type SshConnection } from '../ssh/connect.js';
 import { Pty } from '../terminal/pty.js';
 import { callbackWithin } from '../util/timeout.js';
-import { earliestMatch } from './matcher.js';
+import { leaveHops } from './leave.js';
 import { prepareWalk, walk, type WalkOptions, type WalkResult } from './walk.js';
 
 export interface OpenOptions extends WalkOptions {
@@ -28,6 +28,11 @@ export interface NavSession {
   connection: SshConnection;
   pty: Pty;
   walk: WalkResult;
+  /**
+   * The hop the session stands at (an index into profile.hops): the last one once walked, a
+   * lower one when a command ended the hop's shell, -1 once closed.
+   */
+  at: number;
 }
 
 function openShell(connection: SshConnection, profile: ResolvedProfile): Promise<ClientChannel> {
@@ -66,7 +71,7 @@ export async function openSession(
     pty = new Pty(channel, { cols: profile.terminal.cols, rows: profile.terminal.rows });
     options.onPty?.(pty);
     const result = await walk(profile, pty, prepared, options);
-    return { profile, connection, pty, walk: result };
+    return { profile, connection, pty, walk: result, at: profile.hops.length - 1 };
   } catch (err) {
     connection.close();
     pty?.screen.dispose();
@@ -85,66 +90,6 @@ export function sharedHops(a: ResolvedProfile, b: ResolvedProfile): number {
   let n = 0;
   while (n < a.hops.length && n < b.hops.length && sameHop(a.hops[n] as Hop, b.hops[n] as Hop)) n++;
   return n;
-}
-
-/** Waits for a pattern in the PTY's text, event-driven, within `timeoutMs`. */
-function waitFor(pty: Pty, pattern: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      off();
-      pty.off('close', closed);
-      if (err) reject(err);
-      else resolve();
-    };
-    const closed = () =>
-      done(new GatewalkError('session_closed', 'the connection closed while leaving a hop'));
-    const timer = setTimeout(
-      () =>
-        done(
-          new GatewalkError(
-            'walk_timeout',
-            `no /${pattern}/ within ${timeoutMs} ms while leaving a hop`,
-          ),
-        ),
-      timeoutMs,
-    );
-    const off = pty.onText(
-      (text) => {
-        buffer += text;
-        const m = earliestMatch(buffer, [pattern]);
-        if (m) {
-          done();
-          pty.unread(buffer.slice(m.end));
-        }
-      },
-      { fresh: true },
-    );
-    pty.once('close', closed);
-  });
-}
-
-/** Leaves hops from the last down to `keep` hops, each with its `exit`, waiting for the prompt below. */
-export async function leaveHops(session: NavSession, keep: number): Promise<void> {
-  const hops = session.profile.hops;
-  // Check every hop before typing anything: stopping halfway would strand the session.
-  const stuck = hops.slice(keep).find((h) => h.exit === null);
-  if (stuck) {
-    throw new GatewalkError(
-      'hop_no_exit',
-      `hop "${stuck.name}" of profile "${session.profile.name}" has no exit: cannot leave it`,
-    );
-  }
-  for (let i = hops.length - 1; i >= keep; i--) {
-    const hop = hops[i] as Hop;
-    const below = hops[i - 1];
-    const back = below?.prompt
-      ? waitFor(session.pty, below.prompt, session.profile.timeoutMs)
-      : Promise.resolve();
-    session.pty.write(`${hop.exit ?? ''}\r`);
-    await back;
-  }
 }
 
 /**
@@ -169,27 +114,17 @@ export async function switchTarget(
       `profiles "${session.profile.name}" and "${target.name}" share no hop: open a new session instead`,
     );
   }
-  await leaveHops(session, shared);
+  if (session.at < shared - 1) {
+    throw new GatewalkError(
+      'hop_lost',
+      `the session stands at hop "${session.profile.hops[session.at]?.name ?? '?'}", below what "${target.name}" shares with it: reopen it instead`,
+    );
+  }
+  await leaveHops(session, shared, options.secrets);
   const rest: ResolvedProfile = { ...target, hops: target.hops.slice(shared) };
   const prepared = await prepareWalk(rest, options.secrets);
   const result = await walk(rest, session.pty, prepared, options);
-  return { ...session, profile: target, walk: result };
+  return { ...session, profile: target, walk: result, at: target.hops.length - 1 };
 }
 
-/**
- * Leaves every hop with its exit (the first one too: a menu's `q`), then disconnects. With
- * `leave: false` (a command still runs, the shell would not take an exit) it just disconnects.
- */
-export async function closeSession(
-  session: NavSession,
-  options: { leave?: boolean } = {},
-): Promise<void> {
-  try {
-    if (options.leave !== false && !session.pty.closed) await leaveHops(session, 0);
-  } catch {
-    // Closing anyway: the connection goes below.
-  } finally {
-    session.connection.close();
-    session.pty.screen.dispose();
-  }
-}
+export { closeSession, leaveHops } from './leave.js';

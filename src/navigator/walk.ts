@@ -11,7 +11,7 @@ import {
   type NavContext,
   type NavEvent,
 } from './machine.js';
-import { compileProgram, type Output, type Program } from './program.js';
+import { compileProgram, type Output, type Program, type ProgramNode } from './program.js';
 
 export interface TraceEntry {
   /** Milliseconds since the walk started. */
@@ -58,6 +58,14 @@ export class WalkError extends GatewalkError {
   }
 }
 
+/** What a waiting node waits for, as the progress line and errors show it. */
+function awaitedBy(n: ProgramNode): string[] {
+  if (n.kind === 'wait') return n.alternatives.map((a) => a.match);
+  if (n.kind === 'select') return [n.item];
+  if (n.kind === 'prompt') return [n.match];
+  return [];
+}
+
 function stateName(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object') {
@@ -84,11 +92,19 @@ export interface WalkOptions {
   onProgress?: (p: WalkProgress) => void;
   /** Read the clock (tests may simulate it). */
   now?: () => number;
+  /** Drop text that arrived before the walk (leaving a hop: it belongs to the hop as it was). */
+  freshText?: boolean;
 }
 
 /** Compiles the profile and resolves the secrets its walk types. */
-export async function prepareWalk(profile: ResolvedProfile, ctx?: SecretContext) {
-  const program = compileProgram(profile);
+export function prepareWalk(profile: ResolvedProfile, ctx?: SecretContext) {
+  return prepareProgram(compileProgram(profile), ctx);
+}
+
+export type PreparedProgram = Awaited<ReturnType<typeof prepareProgram>>;
+
+/** Builds a program's machine and resolves the secrets it types (handlers' answers too). */
+export async function prepareProgram(program: Program, ctx?: SecretContext) {
   const handlerIndex = new Map<Handler, number>();
   const machine = buildMachine(program, (h) => {
     if (h.action.kind !== 'send_secret') return -1;
@@ -131,7 +147,7 @@ export async function prepareWalk(profile: ResolvedProfile, ctx?: SecretContext)
 export async function walk(
   profile: ResolvedProfile,
   pty: Pty,
-  prepared: Awaited<ReturnType<typeof prepareWalk>>,
+  prepared: PreparedProgram,
   options: WalkOptions = {},
 ): Promise<WalkResult> {
   const { program, machine, secrets } = prepared;
@@ -149,16 +165,19 @@ export async function walk(
   };
 
   const io = fromCallback<IoCommand>(({ sendBack, receive }) => {
-    const offText = pty.onText((text) => sendBack({ type: 'OUTPUT', text } satisfies NavEvent));
+    const offText = pty.onText((text) => sendBack({ type: 'OUTPUT', text } satisfies NavEvent), {
+      fresh: options.freshText ?? false,
+    });
     const onClose = () => sendBack({ type: 'CLOSED' } satisfies NavEvent);
     pty.once('close', onClose);
     if (pty.closed) onClose();
     receive((cmd) => {
-      if (cmd.type === 'WRITE') pty.write(render(cmd.output), { secret: 'secret' in cmd.output });
-      else
-        void pty.screen
-          .snapshot()
-          .then((s) => sendBack({ type: 'SCREEN', lines: s.lines } satisfies NavEvent));
+      if (cmd.type === 'ARRIVED') {
+        pty.answerQueries = true;
+        return;
+      }
+      if ('leaving' in cmd.output) pty.answerQueries = false;
+      pty.write(render(cmd.output), { secret: 'secret' in cmd.output });
     });
     return () => {
       offText();
@@ -166,18 +185,15 @@ export async function walk(
     };
   });
 
-  const actor = createActor(machine.provide({ actors: { io } }));
+  const actor = createActor(machine.provide({ actors: { io } }), {
+    input: { screen: pty.screen },
+  });
   const waitNodes = new Map<string, string[]>(
     program.hops.flatMap((h, i) =>
       h.nodes.flatMap((n) =>
-        n.kind === 'send'
+        n.kind === 'send' || n.kind === 'closed'
           ? []
-          : [
-              [
-                `hop${i + 1}.${n.id}`,
-                n.kind === 'wait' ? n.alternatives.map((a) => a.match) : [n.item],
-              ] as const,
-            ],
+          : [[`hop${i + 1}.${n.id}`, awaitedBy(n)] as const],
       ),
     ),
   );
@@ -253,7 +269,7 @@ async function walkError(
     ? ` at ${f.label.source.file}:${f.label.source.line}:${f.label.source.col}`
     : '';
   const step = f.label.step ? `, ${f.label.step}` : '';
-  const screen = redact(await pty.screen.text(), secrets);
+  const screen = redact(pty.screen.text(), secrets);
   const message = [
     `profile "${profile.name}", hop "${hopName}" (${hopIndex + 1}/${program.hops.length})${step}${where}: ${f.message}`,
     ...(f.patterns.length > 0

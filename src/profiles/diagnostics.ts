@@ -44,6 +44,21 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
     : undefined;
 }
 
+/** The candidate nearest by edit distance, however far (words are cut at 200 characters). */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const w = word.slice(0, 200).toLowerCase();
+  for (const candidate of candidates) {
+    const d = editDistance(w, candidate.slice(0, 200).toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
 export function suggestion(word: string, candidates: Iterable<string>): string {
   const best = didYouMean(word, candidates);
   return best ? ` (did you mean "${best}"?)` : '';

@@ -201,7 +201,7 @@ export class SessionManager {
     if (session.state === 'closed') return;
     const leave = session.state === 'ready' && session.shell.busy === null;
     session.markClosed(reason);
-    await closeSession(session.nav, { leave });
+    await closeSession(session.nav, { leave, secrets: this.options.connect?.secrets });
     session.dispose();
     this.options.log?.(`closed ${session.id}: ${reason}`);
   }

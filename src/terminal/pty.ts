@@ -31,7 +31,15 @@ export class Pty extends EventEmitter<{
   /** Text that arrived while nobody listened (the banner arrives before the walk starts). */
   private backlog = '';
   closed = false;
+  /** The exit status the remote side sent for this channel (the first hop's shell), if any. */
+  exitStatus: number | null = null;
   bytes = 0;
+  /**
+   * While a hop is being left, the terminal's answers to queries are dropped: a query the
+   * leaving shell sent just before it read `exit` would be answered into the shell below
+   * (`;8R` typed at bash). Nothing is sent for a hop once it is left.
+   */
+  answerQueries = true;
   /** The raw log: every byte received, the last RAW_LOG_BYTES of them kept in memory. */
   private raw: Buffer[] = [];
   private rawSize = 0;
@@ -41,9 +49,14 @@ export class Pty extends EventEmitter<{
     readonly size: { cols: number; rows: number },
   ) {
     super();
-    this.screen = new Screen(size.cols, size.rows, (reply) => this.write(reply));
+    this.screen = new Screen(size.cols, size.rows, (reply) => {
+      if (this.answerQueries) this.write(reply);
+    });
     channel.on('data', (chunk: Buffer) => this.onData(chunk));
     channel.stderr.on('data', (chunk: Buffer) => this.onData(chunk));
+    channel.on('exit', (code: number | null) => {
+      if (typeof code === 'number') this.exitStatus = code;
+    });
     channel.on('close', () => {
       this.closed = true;
       this.emit('close');
@@ -60,7 +73,8 @@ export class Pty extends EventEmitter<{
     this.screen.write(chunk, decoded);
     this.emit('raw', chunk);
     const text = this.stripper.push(decoded);
-    if (text === '') return;
+    // Listeners hear of every chunk, also one of escape sequences only: it may have changed
+    // the screen (a redraw, a cursor move) that screen-based waits look at.
     if (this.listenerCount('text') === 0) this.keep(text);
     else this.emit('text', text);
   }

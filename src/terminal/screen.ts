@@ -11,18 +11,42 @@ export interface ScreenSnapshot {
   cols: number;
 }
 
+type HeadlessTerminal = InstanceType<typeof Terminal>;
+
 /**
- * The screen as a person would see it: a headless xterm fed every byte, so menus drawn with
- * clears and cursor moves read right. It also answers the terminal's queries (cursor position,
- * device status) through `onReply`, as a real terminal does: busybox ash asks at every prompt.
+ * xterm parses what `write()` is given on a later timer tick; its write buffer also has a
+ * synchronous entry point, which the public API wraps with a warning ("unreliable") because
+ * a browser renderer may be mid-frame. A headless terminal has no renderer: parsing in the
+ * same tick is what lets the screen be read, and the terminal's answers to queries be sent,
+ * the moment bytes arrive. Pinned by a test (test/terminal.test.ts) so an upgrade that moves
+ * it fails loudly instead of silently going back to timers.
+ */
+export function synchronousWriter(term: HeadlessTerminal): (data: Uint8Array | string) => void {
+  const core = (term as unknown as { _core?: { _writeBuffer?: { writeSync?: unknown } } })._core;
+  const buffer = core?._writeBuffer;
+  if (typeof buffer?.writeSync !== 'function')
+    throw new Error(
+      '@xterm/headless no longer has a synchronous write: see src/terminal/screen.ts',
+    );
+  const writeSync = buffer.writeSync as (data: Uint8Array | string) => void;
+  return (data) => writeSync.call(buffer, data);
+}
+
+/**
+ * The screen as a person would see it: a headless xterm fed every byte as it arrives and
+ * parsed at once, so menus drawn with clears and cursor moves read right, and the terminal's
+ * answers to queries (cursor position, device attributes: busybox ash asks at every prompt)
+ * go back in the same tick, before anything else is typed.
  *
  * Plain text (a `cat` of a big log) is held back and parsed only when the screen is looked at,
  * and only the part that can still be visible then: parsing every byte would cost more than
- * everything else a session does with its output.
+ * everything else a session does with its output. Plain text asks no questions, so holding it
+ * never delays an answer.
  */
 export class Screen {
-  private readonly term: InstanceType<typeof Terminal>;
+  private readonly term: HeadlessTerminal;
   private readonly hold: PlainTextHold;
+  private readonly parse: (data: Uint8Array | string) => void;
 
   constructor(
     cols: number,
@@ -33,6 +57,7 @@ export class Screen {
   ) {
     this.term = new Terminal({ cols, rows, scrollback: 1000, allowProposedApi: true });
     this.term.onData(onReply);
+    this.parse = synchronousWriter(this.term);
     this.hold = new PlainTextHold(() => this.term.rows, holdBytes);
   }
 
@@ -42,12 +67,12 @@ export class Screen {
     const decoded = text ?? (typeof data === 'string' ? data : data.toString('utf8'));
     if (this.hold.offer(bytes, decoded)) return;
     this.flush();
-    this.term.write(new Uint8Array(bytes));
+    this.parse(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   private flush(): void {
     const held = this.hold.take();
-    if (held) this.term.write(new Uint8Array(held));
+    if (held) this.parse(new Uint8Array(held.buffer, held.byteOffset, held.byteLength));
   }
 
   resize(cols: number, rows: number): void {
@@ -55,29 +80,43 @@ export class Screen {
     this.term.resize(cols, rows);
   }
 
-  /** The screen once everything written so far has been processed (xterm parses asynchronously). */
-  snapshot(): Promise<ScreenSnapshot> {
+  /** The screen now: every byte written so far is parsed. */
+  snapshot(): ScreenSnapshot {
     this.flush();
-    return new Promise((resolve) => {
-      this.term.write('', () => {
-        const buffer = this.term.buffer.active;
-        const lines: string[] = [];
-        for (let row = 0; row < this.term.rows; row++) {
-          lines.push(buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '');
-        }
-        resolve({
-          lines,
-          cursor: { row: buffer.cursorY, col: buffer.cursorX },
-          rows: this.term.rows,
-          cols: this.term.cols,
-        });
-      });
-    });
+    const buffer = this.term.buffer.active;
+    const lines: string[] = [];
+    for (let row = 0; row < this.term.rows; row++) {
+      lines.push(buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '');
+    }
+    return {
+      lines,
+      cursor: { row: buffer.cursorY, col: buffer.cursorX },
+      rows: this.term.rows,
+      cols: this.term.cols,
+    };
+  }
+
+  /**
+   * The text that leads up to the cursor: the cursor's row as far as the cursor (what stands
+   * to its right, a zsh RPROMPT or a fish autosuggestion, is not part of it), after up to
+   * `rows - 1` rows above it. Rows a long line wrapped onto are joined without a line break.
+   */
+  beforeCursor(rows = 4): string {
+    this.flush();
+    const b = this.term.buffer.active;
+    let y = b.baseY + b.cursorY;
+    let text = b.getLine(y)?.translateToString(false, 0, b.cursorX) ?? '';
+    for (let n = 1; n < rows && y > 0; n++, y--) {
+      const wrapped = b.getLine(y)?.isWrapped ?? false;
+      const above = b.getLine(y - 1)?.translateToString(!wrapped) ?? '';
+      text = above + (wrapped ? '' : '\n') + text;
+    }
+    return text;
   }
 
   /** The visible screen as text, with trailing empty rows dropped. */
-  async text(): Promise<string> {
-    const { lines } = await this.snapshot();
+  text(): string {
+    const { lines } = this.snapshot();
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     return lines.join('\n');
   }

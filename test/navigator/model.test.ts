@@ -6,6 +6,7 @@ import { buildMachine, type IoCommand, type NavContext } from '../../src/navigat
 import { earliestMatch } from '../../src/navigator/matcher.js';
 import { buildModel, walkStateOf } from '../../src/navigator/model.js';
 import { compileProgram, type Output, type Program } from '../../src/navigator/program.js';
+import { Screen } from '../../src/terminal/screen.js';
 import type { ResolvedProfile } from '../../src/profiles/types.js';
 import { profilesFrom, shipped } from '../helpers/nav.js';
 
@@ -20,7 +21,7 @@ function stateName(value: unknown): string {
 }
 
 /** A string the gateway prints so that alternative `k` matches first among `patterns`. */
-function textFor(patterns: string[], k: number): string | null {
+function textFor(patterns: string[], k: number, before = ['\n', '~']): string | null {
   const gen = new RandExp(patterns[k] ?? '');
   gen.max = 3;
   let seed = 7;
@@ -30,7 +31,7 @@ function textFor(patterns: string[], k: number): string | null {
   };
   for (let i = 0; i < 50; i++) {
     // On a line of its own or after other output: ^ and $ anchors are per line.
-    for (const s of [`\n${gen.gen()}`, `~${gen.gen()}`]) {
+    for (const s of before.map((b) => `${b}${gen.gen()}`)) {
       if (earliestMatch(s, patterns)?.which === k) return s;
     }
   }
@@ -46,15 +47,20 @@ function replayAll(profile: ResolvedProfile): { paths: number; replayed: number 
   for (const path of paths) {
     const writes: Output[] = [];
     const clock = new SimulatedClock();
+    // The fake gateway's output goes to a real terminal too: prompts are judged on its screen.
+    const screen = new Screen(80, 24, () => {});
     let send: (text: string) => void = () => {};
     const io = fromCallback<IoCommand>(({ sendBack, receive }) => {
-      send = (text) => sendBack({ type: 'OUTPUT', text });
+      send = (text) => {
+        screen.write(text);
+        sendBack({ type: 'OUTPUT', text });
+      };
       receive((cmd) => {
         if (cmd.type === 'WRITE') writes.push(cmd.output);
       });
       return () => {};
     });
-    const actor = createActor(machine.provide({ actors: { io } }), { clock });
+    const actor = createActor(machine.provide({ actors: { io } }), { clock, input: { screen } });
     actor.start();
     const expectedWrites: Output[] = [];
     let ok = true;
@@ -76,21 +82,30 @@ function replayAll(profile: ResolvedProfile): { paths: number; replayed: number 
           ok = false;
           break;
         }
-        send(`${text}\n`);
-      } else if (type.startsWith('HANDLER_FAIL_') && node?.kind === 'wait') {
-        const patterns = [
-          ...node.alternatives.map((a) => a.match),
-          ...node.handlers.map((h) => h.match),
-        ];
+        send(`${text}\r\n`);
+      } else if (type === 'PROMPT' && node?.kind === 'prompt') {
+        // A prompt is printed on a line of its own and left at the cursor.
+        const text = textFor([node.match], 0, ['\r\n']);
+        if (text === null) {
+          ok = false;
+          break;
+        }
+        send(text);
+      } else if (
+        type.startsWith('HANDLER_FAIL_') &&
+        (node?.kind === 'wait' || node?.kind === 'prompt')
+      ) {
+        const alternatives = node.kind === 'wait' ? node.alternatives.map((a) => a.match) : [];
+        const patterns = [...alternatives, ...node.handlers.map((h) => h.match)];
         const text = textFor(
           patterns,
-          node.alternatives.length + Number(type.slice('HANDLER_FAIL_'.length)),
+          alternatives.length + Number(type.slice('HANDLER_FAIL_'.length)),
         );
         if (text === null) {
           ok = false;
           break;
         }
-        send(`${text}\n`);
+        send(`${text}\r\n`);
       } else if (type === 'TIMEOUT' && node && node.kind !== 'send') {
         clock.increment(node.timeoutMs + 1);
       }
@@ -113,6 +128,7 @@ function replayAll(profile: ResolvedProfile): { paths: number; replayed: number 
     if (end.value === 'failed') expect((end.context as NavContext).failure).not.toBeNull();
     expect(writes).toEqual(expectedWrites);
     actor.stop();
+    screen.dispose();
   }
   return { paths: paths.length, replayed };
 }
