@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { GatewalkError } from '../errors.js';
+import { GatewalkError, isGatewalkError } from '../errors.js';
 import { mermaidGraph } from '../navigator/graph.js';
 import { compileProgram } from '../navigator/program.js';
 import { closeSession, openSession, type NavSession } from '../navigator/session.js';
@@ -21,9 +21,15 @@ if you had logged in by hand. Ctrl-] detaches (the session is closed); resizes f
 
 export const RUN_USAGE = `Usage: gatewalk run <profile> [-p key=value]... [--timeout S] [--quiet] -- <command>
 
-Walks the profile's hops, runs one command at the last prompt, prints exactly its output and
-exits with its exit code (shell: posix hops; 0 on prompt-only hops), or with 124 when it does
-not end within --timeout (30 s) or waits for input.`;
+Walks the profile's hops, runs one command at the last prompt, prints exactly its output, then
+leaves every hop. Exit status, as ssh's:
+  N     the remote command's exit code (shell: posix hops; 0 on prompt-only hops). A command
+        that ends the hop's shell (exit 7) gives the status the hop reports: the SSH channel's
+        on the first hop, kubectl's "command terminated with exit code N" further in
+  124   the command did not end within --timeout (30 s), or waits for input
+  255   gatewalk could not get there (profile, connection, walk), lost the connection, or the
+        hop's shell ended without saying its status
+  2     usage error`;
 
 function parseNavArgs(args: string[]) {
   const dash = args.indexOf('--');
@@ -152,20 +158,39 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
     return o.values.help ? 0 : 2;
   }
   const timeoutMs = Number(o.values.timeout ?? 30) * 1000;
-  const registry = registryFor(io, o.values.profiles);
-  const profile = registry.resolve(o.profile, o.params);
-  const session = await openSession(profile, {
-    lookup: (n) => registry.resolveVia(n),
-    onProgress: progress(io, o.values.quiet),
-  });
+  if (!(timeoutMs > 0))
+    throw new GatewalkError('usage', `--timeout takes seconds, not ${o.values.timeout}`);
+  let session: NavSession;
+  try {
+    const registry = registryFor(io, o.values.profiles);
+    const profile = registry.resolve(o.profile, o.params);
+    session = await openSession(profile, {
+      lookup: (n) => registry.resolveVia(n),
+      onProgress: progress(io, o.values.quiet),
+    });
+  } catch (err) {
+    // Could not get there: 255, as ssh says when it cannot connect.
+    if (!isGatewalkError(err)) throw err;
+    io.err(`gatewalk: ${err.message}`);
+    return 255;
+  }
   opened(io, session, o.values.quiet);
+  return runAt(session, o.command, timeoutMs, io);
+}
+
+async function runAt(session: NavSession, command: string, timeoutMs: number, io: CliIo) {
   let finished = true;
   try {
-    const result = await new ShellExecutor(session).execute(o.command, {
+    const result = await new ShellExecutor(session).execute(command, {
       timeoutMs,
       maxOutput: Number.MAX_SAFE_INTEGER,
     });
     io.write(result.output);
+    if (result.left_hop) {
+      const where = result.left_hop.now_at ? `at hop "${result.left_hop.now_at}"` : 'closed';
+      io.err(`gatewalk: ${result.left_hop.reason} (the session is ${where})`);
+      return result.exit_code ?? 255;
+    }
     if (result.status !== 'done') {
       finished = false;
       const why =
@@ -177,6 +202,10 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
     }
     // posix hops report the command's own exit code; prompt-only hops have none.
     return result.exit_code ?? 0;
+  } catch (err) {
+    if (!isGatewalkError(err)) throw err;
+    io.err(`gatewalk: ${err.message}`);
+    return 255;
   } finally {
     // A command still running would swallow the exits: just disconnect then.
     await closeSession(session, { leave: finished });

@@ -10,7 +10,7 @@ import {
   type NavSession,
   type OpenOptions,
 } from '../navigator/session.js';
-import type { WalkProgress } from '../navigator/walk.js';
+import { prepareWalk, walk, type WalkProgress } from '../navigator/walk.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
 import { resolveSecret } from '../profiles/secrets.js';
 import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
@@ -199,7 +199,8 @@ export class SessionManager {
     const session = this.get(id);
     this.disarmIdle(session.id);
     if (session.state === 'closed') return;
-    const leave = session.state === 'ready' && session.shell.busy === null;
+    // A session whose last hop was lost still leaves the hops it stands in.
+    const leave = session.shell.busy === null && !session.nav.pty.closed && session.nav.at >= 0;
     session.markClosed(reason);
     await closeSession(session.nav, { leave, secrets: this.options.connect?.secrets });
     session.dispose();
@@ -237,7 +238,10 @@ export class SessionManager {
     return session;
   }
 
-  /** Walks a broken session's path again from scratch, on a new connection. */
+  /**
+   * Walks a broken session's path again: from the hop it still stands at when its connection is
+   * alive (a command ended the last hop's shell), else from scratch on a new connection.
+   */
   async reopen(id: string | null | undefined, onProgress?: (p: WalkProgress) => void) {
     const session = this.get(id);
     if (session.state !== 'broken')
@@ -246,6 +250,21 @@ export class SessionManager {
         `session ${session.id} is ${session.state}: reopen is for broken sessions`,
       );
     const profile = this.resolve(session.spec.profile, session.spec.params);
+    const old = session.nav;
+    if (!old.pty.closed && old.at >= 0 && old.at < old.profile.hops.length - 1) {
+      const rest: ResolvedProfile = { ...old.profile, hops: old.profile.hops.slice(old.at + 1) };
+      const options = this.openOptions(onProgress);
+      try {
+        const walked = await walk(rest, old.pty, await prepareWalk(rest, options.secrets), options);
+        session.rewalked({ ...old, walk: walked, at: old.profile.hops.length - 1 });
+        session.transcript.note('reopen', {
+          note: `walked again from hop ${old.profile.hops[old.at]?.name}`,
+        });
+        return { session, nav: session.nav };
+      } catch {
+        // Not there after all: walk the whole path again on a new connection.
+      }
+    }
     const loginSecrets = await this.loginSecrets(profile);
     const nav = await openSession(profile, {
       ...this.openOptions(onProgress),
@@ -258,8 +277,8 @@ export class SessionManager {
       await closeSession(nav, { leave: false });
       throw new GatewalkError('session_closed', `session ${session.id} was closed meanwhile`);
     }
-    session.nav.connection.close();
-    session.nav.pty.screen.dispose();
+    old.connection.close();
+    old.pty.screen.dispose();
     session.replaceNav(nav);
     session.transcript.note('reopen', { note: 'path walked again; shell state was lost' });
     return { session, nav };

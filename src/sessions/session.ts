@@ -4,7 +4,7 @@ import type { NavSession } from '../navigator/session.js';
 import type { SecretContext } from '../profiles/secrets.js';
 import type { ParamValue } from '../profiles/types.js';
 import { ShellExecutor } from '../shell/executor.js';
-import type { CommandEvent } from '../shell/types.js';
+import type { CommandEvent, HopLeft } from '../shell/types.js';
 import type { Pty, SentData } from '../terminal/pty.js';
 import type { TranscriptWriter } from './transcript.js';
 
@@ -68,6 +68,8 @@ export class ManagedSession {
   private queue: Promise<unknown> = Promise.resolve();
   private inLine = 0;
   private inProgress = 0;
+  /** Broken by what a call found out and reports itself (a hop left): its result stands. */
+  private explained = false;
   private detach: () => void = () => {};
 
   constructor(
@@ -99,7 +101,24 @@ export class ManagedSession {
         if (e.phase === 'start') this.transcript.commandStart(e.id, e.command);
         else this.transcript.commandEnd(e.id, e.result);
       },
+      onHopLeft: (left) => this.hopLeft(left),
     });
+  }
+
+  /**
+   * The last hop's shell is gone (a command ended it, a host logged out behind its menu, or
+   * the connection closed with it): no command may run until the session is reopened, and the
+   * result that found it out is still the caller's.
+   */
+  private hopLeft(left: HopLeft): void {
+    if (this.state === 'closed') return;
+    const where = left.now_at
+      ? `the session now stands at hop "${left.now_at}"`
+      : 'the session is no longer at any known hop';
+    this.explained = true;
+    this.reason = `${left.reason}; ${where}`;
+    if (this.state !== 'broken') this.setState('broken', this.reason);
+    else this.transcript.state('broken', this.reason);
   }
 
   /** Records the PTY in the transcript, and notices when the connection goes away. */
@@ -109,6 +128,7 @@ export class ManagedSession {
     const onClose = () => {
       if (this.state !== 'closed')
         this.markBroken('the SSH connection closed (dropped by the network or the gateway)');
+      this.nav.at = -1;
     };
     const onError = (err: Error) => this.markBroken(`the SSH connection failed: ${err.message}`);
     pty.once('close', onClose);
@@ -126,6 +146,16 @@ export class ManagedSession {
     this.nav = nav;
     this.shell = this.executorFor(nav);
     this.attach();
+    this.explained = false;
+    this.setState('ready');
+  }
+
+  /** After the lost hops were walked again on the same connection. */
+  rewalked(nav: NavSession): void {
+    this.nav = nav;
+    this.shell.dispose();
+    this.shell = this.executorFor(nav);
+    this.explained = false;
     this.setState('ready');
   }
 
@@ -281,7 +311,8 @@ export class ManagedSession {
       const result = await fn();
       // The connection dropped while the call ran: what it returns (a command "done" with no
       // exit code, cut short) is not a result; say the session is broken and how to go on.
-      if (this.state === 'broken') this.assertUsable();
+      // Unless the call itself found out and says so (a command that ended its hop's shell).
+      if (this.state === 'broken' && !this.explained) this.assertUsable();
       return result;
     } finally {
       this.inProgress--;
@@ -302,7 +333,7 @@ export class ManagedSession {
       label: this.spec.label,
       state: busy ? 'busy' : this.state,
       ...(this.reason ? { reason: this.reason } : {}),
-      hop: this.nav.profile.hops.at(-1)?.name ?? '',
+      hop: this.nav.profile.hops[this.nav.at]?.name ?? '',
       opened_at: this.openedAt.toISOString(),
       last_activity: this.lastActivity.toISOString(),
     };

@@ -6,20 +6,23 @@ import { GatewalkError } from '../errors.js';
 import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { Handler, Hop } from '../profiles/types.js';
-import { frameCommand, PREPARE_SHELL, redactSecrets } from './framing.js';
+import { frameCommand, prepareCommand, redactSecrets, type ShellFlavor } from './framing.js';
 import { CommandOutput } from './output.js';
+import { HopGuard } from './hop-guard.js';
+import { probeShell } from './prepare.js';
 import {
   settleAtDeadline,
   statusOf,
   summarize,
   visiblePending,
   waitForRun,
+  waitForText,
   type Running,
 } from './running.js';
 import { answerHandlers } from './handlers.js';
-import { waitForPrompt } from './prompt-wait.js';
 import {
   looksLikeInputPrompt,
+  type HopLeft,
   type CommandResult,
   type CommandStatus,
   type CommandSummary,
@@ -27,7 +30,14 @@ import {
   type ExecutorOptions,
 } from './types.js';
 
-export type { CommandResult, CommandStatus, CommandSummary, ExecuteOptions, ExecutorOptions };
+export type {
+  CommandResult,
+  CommandStatus,
+  CommandSummary,
+  ExecuteOptions,
+  ExecutorOptions,
+  HopLeft,
+};
 
 const KEEP_FINISHED = 20;
 
@@ -43,15 +53,18 @@ const MARKER_WINDOW = 4400;
 export class ShellExecutor {
   private current: Running | null = null;
   private readonly finished = new Map<string, Running>();
-  private prepared = false;
+  /** The shell's flavor once the hop's shell was probed and prepared (posix hops). */
+  private flavor: ShellFlavor | null = null;
   private starting = false;
-  /** A command ran since the walk: its prompt is to come before the next command. */
-  private afterCommand = false;
+
+  private readonly guard: HopGuard;
 
   constructor(
     private readonly session: NavSession,
     private readonly options: ExecutorOptions = {},
-  ) {}
+  ) {
+    this.guard = new HopGuard(session, options);
+  }
 
   private get hop(): Hop {
     const hop = this.session.profile.hops.at(-1);
@@ -86,16 +99,7 @@ export class ShellExecutor {
   }
 
   private async startAndWait(command: string, options: ExecuteOptions): Promise<CommandResult> {
-    if (this.hop.shell === 'posix' && !this.prepared) {
-      this.prepared = true;
-      const prep = await this.start(PREPARE_SHELL);
-      await waitForRun(prep, 10_000);
-      if (prep.phase !== 'done')
-        throw new GatewalkError(
-          'shell_unprepared',
-          'the shell did not answer the preparation command',
-        );
-    }
+    if (this.hop.shell === 'posix' && this.flavor === null) await this.prepare();
     const run = await this.start(command, options.memoryChars);
     run.command = command;
     this.options.onCommand?.({ phase: 'start', id: run.id, command });
@@ -121,32 +125,7 @@ export class ShellExecutor {
     const run = this.current?.id === id ? this.current : undefined;
     if (!run)
       return Promise.reject(new GatewalkError('command_unknown', `command ${id} is not running`));
-    const seen = () => (run.output.full() ?? '').includes(text) || run.pending.includes(text);
-    if (seen()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (err?: Error) => {
-        clearTimeout(timer);
-        run.changed.delete(check);
-        if (err) reject(err);
-        else resolve();
-      };
-      const check = () => {
-        if (seen()) done();
-        else if (run.phase === 'done')
-          done(new GatewalkError('command_ended', `command ${id} ended before printing ${text}`));
-      };
-      const timer = setTimeout(
-        () =>
-          done(
-            new GatewalkError(
-              'command_timeout',
-              `command ${id} did not print ${text} within ${timeoutMs} ms`,
-            ),
-          ),
-        timeoutMs,
-      );
-      run.changed.add(check);
-    });
+    return waitForText(run, text, timeoutMs);
   }
 
   /** Writes raw bytes to the terminal for the running command (data for its standard input). */
@@ -197,16 +176,23 @@ export class ShellExecutor {
   }
 
   /**
-   * Before typing a command, waits (event-driven, at most 5 s) for the prompt the previous one
-   * left, and for the terminal to have answered what the shell asked with it: busybox ash asks
-   * for the cursor position at every prompt, and an answer arriving after our command line
-   * would land on the command's standard input.
+   * Once per hop, before its first command: which shell answers (the probe), then its settings
+   * (no pagers, no bracketed paste), framed like any command. A shell gatewalk cannot frame
+   * commands in is refused with an error that names it; nothing else is typed then.
    */
-  private async atPrompt(): Promise<void> {
-    if (!this.afterCommand) return;
-    this.afterCommand = false;
-    await waitForPrompt(this.session.pty, this.hop.prompt ?? '', 5000);
-    await this.session.pty.screen.snapshot();
+  private async prepare(): Promise<void> {
+    await this.guard.atPrompt();
+    const kind = await probeShell(this.session, 10_000);
+    this.flavor = kind.flavor;
+    const prep = await this.start(prepareCommand(kind.flavor));
+    await waitForRun(prep, 10_000);
+    if (prep.phase !== 'done') {
+      await this.interrupt(1000).catch(() => undefined);
+      throw new GatewalkError(
+        'shell_unprepared',
+        `the ${kind.name} shell at hop "${this.hop.name}" did not finish its preparation command`,
+      );
+    }
   }
 
   get busy(): string | null {
@@ -214,10 +200,11 @@ export class ShellExecutor {
   }
 
   private async start(command: string, memoryChars?: number): Promise<Running> {
-    await this.atPrompt();
+    await this.guard.atPrompt();
     const hop = this.hop;
     const id = `cmd_${randomBytes(6).toString('hex')}`;
-    const frame = hop.shell === 'posix' ? frameCommand(command) : null;
+    const frame =
+      hop.shell === 'posix' ? frameCommand(command, undefined, this.flavor ?? 'posix') : null;
     const run: Running = {
       id,
       command: null,
@@ -243,7 +230,7 @@ export class ShellExecutor {
     const offText = this.session.pty.onText((text) => this.onText(run, text, handlers), {
       fresh: true,
     });
-    const onClose = () => this.finish(run, null);
+    const onClose = () => this.closedDuring(run);
     this.session.pty.once('close', onClose);
     run.stop = () => {
       offText();
@@ -251,18 +238,17 @@ export class ShellExecutor {
     };
     this.current = run;
     this.session.pty.write(`${frame ? frame.line : command}\r`);
-    this.afterCommand = true;
     return run;
   }
 
   private onText(run: Running, text: string, handlers: Handler[]): void {
-    // A prompt the profile answers is not one the caller has to.
-    const answered = this.answerHandlers(run, text, handlers);
     run.lastOutput = performance.now();
     let pending = run.pending + text;
+    let fresh = text;
     if (run.phase === 'start') {
       // Skip the echo of what we typed: output starts after the start marker (or, without a
-      // frame, after the echoed line).
+      // frame, after the echoed line). Handlers and markers never read the echo: it holds
+      // the command, and whatever the command mentions.
       const marker = run.frame ? run.frame.start : '\n';
       const at = pending.indexOf(marker);
       if (at < 0 && run.interrupted) {
@@ -270,7 +256,7 @@ export class ShellExecutor {
         const back = earliestMatch(pending, [run.prompt]);
         if (back) {
           this.session.pty.unread(pending.slice(back.end));
-          this.finish(run, 130, true);
+          this.finish(run, 130);
           return;
         }
       }
@@ -280,7 +266,10 @@ export class ShellExecutor {
       }
       run.phase = 'body';
       pending = pending.slice(at + marker.length);
+      fresh = pending;
     }
+    // A prompt the profile answers is not one the caller has to.
+    const answered = this.answerHandlers(run, fresh, handlers);
     let end: RegExpExecArray | ReturnType<typeof earliestMatch> = run.frame
       ? run.frame.end.exec(pending)
       : null;
@@ -290,7 +279,7 @@ export class ShellExecutor {
         // Interrupted before the end marker: the prompt says the shell is back.
         run.output.push(pending.slice(0, end.start));
         this.session.pty.unread(pending.slice(end.end));
-        this.finish(run, 130, true);
+        this.finish(run, 130);
         return;
       }
     }
@@ -303,19 +292,36 @@ export class ShellExecutor {
         run.cwd = end[2];
       }
       this.session.pty.unread(pending.slice(stop));
-      // Ended by the prompt itself (no frame): the next command has no prompt left to wait for.
-      this.finish(run, run.exitCode, !('index' in end));
+      this.finish(run, run.exitCode);
       return;
     }
+    const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
+    if (this.hopEnded(run, pending, text, lastLine)) return;
     // Keep back what could be the start of the end marker; the rest is output.
     const keep = run.frame ? MARKER_WINDOW : 8192;
     const cut = Math.max(0, pending.length - keep);
     run.output.push(pending.slice(0, cut));
     run.pending = pending.slice(cut);
-    const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
     run.waitingForInput = !answered && looksLikeInputPrompt(lastLine);
     run.lastLine = answered ? '' : lastLine;
     for (const notify of run.changed) notify();
+  }
+
+  /** The command ended the hop's shell: the prompt of a hop below came back. */
+  private hopEnded(run: Running, pending: string, text: string, lastLine: string): boolean {
+    const below = this.guard.shellEnded(text, lastLine);
+    if (below < 0) return false;
+    run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
+    run.leftHop = this.guard.endedBelow(below, run.output.view(4096).text);
+    this.finish(run, run.leftHop.exit_code ?? null);
+    return true;
+  }
+
+  /** The connection closed while the command ran. */
+  private closedDuring(run: Running): void {
+    if (run.phase === 'done') return;
+    run.leftHop = this.guard.closed();
+    this.finish(run, run.leftHop.exit_code ?? null);
   }
 
   /** Drops every kept output and its spill file (the session is over). */
@@ -341,9 +347,8 @@ export class ShellExecutor {
     });
   }
 
-  private finish(run: Running, exitCode: number | null, promptSeen = false): void {
+  private finish(run: Running, exitCode: number | null): void {
     if (run.phase === 'done') return;
-    if (promptSeen) this.afterCommand = false;
     run.phase = 'done';
     run.exitCode = exitCode;
     run.ended = performance.now();
@@ -379,6 +384,7 @@ export class ShellExecutor {
       duration_ms: Math.round((run.ended ?? performance.now()) - run.started),
       ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
       ...(run.failure === undefined ? {} : { failure: run.failure }),
+      ...(run.leftHop === undefined ? {} : { left_hop: run.leftHop }),
       ...(status === 'running' ? { idle_ms: Math.round(performance.now() - run.lastOutput) } : {}),
       ...(status === 'awaiting_input'
         ? { screen: redactSecrets(await this.session.pty.screen.text(), secrets) }

@@ -168,9 +168,10 @@ export async function writeRemoteFile(
   const ready = `GWREADY${nonce}`;
   // The data goes to base64 -d on the terminal's input, in lines, with echo off; Ctrl-D ends it.
   // READY comes only once the temporary file could be created: otherwise no data is typed
-  // (it would land at the prompt as commands).
+  // (it would land at the prompt as commands). It is split in the command ('GW''READY'), and
+  // only the command's output is searched: the typed line's echo can never pass for it.
   const started = await sh.execute(
-    `: > ${shPath(tmp)} && stty -echo && printf '%s\\n' ${ready} && base64 -d > ${shPath(tmp)}; gw_rc=$?; stty echo; [ $gw_rc -eq 0 ]`,
+    `: > ${shPath(tmp)} && stty -echo && printf 'GW''READY%s\\n' ${nonce} && base64 -d > ${shPath(tmp)}; gw_rc=$?; stty echo; [ $gw_rc -eq 0 ]`,
     { timeoutMs: 0 },
   );
   try {

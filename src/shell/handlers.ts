@@ -27,22 +27,35 @@ export function answerHandlers(
   );
   if (!m) return false;
   run.handlerWindow = run.handlerWindow.slice(m.end);
-  const action = (handlers[m.which] as Handler).action;
-  if (action.kind === 'fail') {
+  const handler = handlers[m.which] as Handler;
+  if (handler.action.kind === 'fail') {
     // The profile says this output means failure: stop the command and say why.
-    run.failure = action.message;
+    run.failure = handler.action.message;
     io.stop();
-  } else if (action.kind === 'send_text') io.write(`${action.text}\r`, false);
+    return true;
+  }
+  answerHandler(handler, io.write, io.secrets, (err) => {
+    // No answer to give: stop the command the way a fail: handler does, and say why
+    // (a bare Ctrl-C would also take the end marker with it and leave it running).
+    run.failure = `the profile could not answer a prompt: ${err.message}`;
+    io.stop();
+  });
+  return true;
+}
+
+/** Types a handler's answer (text, or a secret read now); `fail:` handlers are the caller's. */
+export function answerHandler(
+  handler: Handler,
+  write: (data: string, secret: boolean) => void,
+  secrets?: SecretContext,
+  unreadable?: (err: Error) => void,
+): void {
+  const action = handler.action;
+  if (action.kind === 'send_text') write(`${action.text}\r`, false);
   else if (action.kind === 'send_secret') {
-    void resolveSecret(action.secret, io.secrets).then(
-      (value) => io.write(`${value}\r`, true),
-      (err: unknown) => {
-        // No answer to give: stop the command the way a fail: handler does, and say why
-        // (a bare Ctrl-C would also take the end marker with it and leave it running).
-        run.failure = `the profile could not answer a prompt: ${err instanceof Error ? err.message : String(err)}`;
-        io.stop();
-      },
+    void resolveSecret(action.secret, secrets).then(
+      (value) => write(`${value}\r`, true),
+      (err: unknown) => unreadable?.(err instanceof Error ? err : new Error(String(err))),
     );
   }
-  return true;
 }

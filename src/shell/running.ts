@@ -1,6 +1,12 @@
+import { GatewalkError } from '../errors.js';
 import type { Frame } from './framing.js';
 import type { CommandOutput } from './output.js';
-import { looksLikeOpenQuestion, type CommandStatus, type CommandSummary } from './types.js';
+import {
+  looksLikeOpenQuestion,
+  type CommandStatus,
+  type CommandSummary,
+  type HopLeft,
+} from './types.js';
 
 /** One command as the executor tracks it. */
 export interface Running {
@@ -29,6 +35,8 @@ export interface Running {
   interrupted: boolean;
   /** A `fail:` handler matched: why the command was stopped. */
   failure?: string;
+  /** The command ended the hop's shell: where the session stands now. */
+  leftHop?: HopLeft;
   changed: Set<() => void>;
   stop: () => void;
 }
@@ -93,4 +101,40 @@ export function summarize(runs: Running[]): CommandSummary[] {
 export function settleAtDeadline(run: Running): void {
   if (run.phase !== 'done' && !run.waitingForInput && looksLikeOpenQuestion(run.lastLine ?? ''))
     run.waitingForInput = true;
+}
+
+/**
+ * Resolves once the command's output contains `text` (event-driven), or rejects after
+ * `timeoutMs` or when the command ends first. Only what the command printed counts: the echo
+ * of the typed line holds the command's own text.
+ */
+export function waitForText(run: Running, text: string, timeoutMs: number): Promise<void> {
+  const seen = () =>
+    (run.output.full() ?? '').includes(text) ||
+    (run.phase === 'body' && run.pending.includes(text));
+  if (seen()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      run.changed.delete(check);
+      if (err) reject(err);
+      else resolve();
+    };
+    const check = () => {
+      if (seen()) done();
+      else if (run.phase === 'done')
+        done(new GatewalkError('command_ended', `command ${run.id} ended before printing ${text}`));
+    };
+    const timer = setTimeout(
+      () =>
+        done(
+          new GatewalkError(
+            'command_timeout',
+            `command ${run.id} did not print ${text} within ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
+    run.changed.add(check);
+  });
 }

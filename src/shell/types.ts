@@ -19,10 +19,24 @@ export interface CommandResult {
   /** The screen, when the command waits for input. */
   screen?: string;
   /**
+   * The command ended the hop's shell (`exit`, `exec`, a `kubectl exec` session ending) or the
+   * connection: where the session stands now. No later command runs until it is reopened.
+   */
+  left_hop?: HopLeft;
+  /**
    * While running: milliseconds since the command last printed anything. A program reading its
    * input without a prompt (`read x`) cannot be told from a slow one; a long silence hints at it.
    */
   idle_ms?: number;
+}
+
+export interface HopLeft {
+  /** The hop whose shell ended. */
+  hop: string;
+  /** The hop the session stands at now (its prompt is at the cursor); null: closed or unknown. */
+  now_at: string | null;
+  reason: string;
+  exit_code?: number;
 }
 
 export interface ExecuteOptions {
@@ -44,6 +58,8 @@ export interface ExecutorOptions {
   secrets?: SecretContext;
   /** Told when a caller's command starts and ends (transcripts record both). */
   onCommand?: (event: CommandEvent) => void;
+  /** Told when the hop's shell is found gone (the session no longer stands where it was opened). */
+  onHopLeft?: (left: HopLeft) => void;
 }
 
 export type CommandEvent =

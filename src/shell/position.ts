@@ -1,0 +1,90 @@
+// Where a session stands, read off the rendered screen: the hop whose prompt is at the cursor.
+// Checked before anything is typed (a host that logged out behind a menu leaves the menu's
+// prompt there) and while a command runs (a command that ended the hop's shell leaves the
+// prompt of the hop below).
+import { earliestMatch, matchesAtEnd } from '../navigator/matcher.js';
+import type { NavSession } from '../navigator/session.js';
+import type { SecretContext } from '../profiles/secrets.js';
+import type { Handler } from '../profiles/types.js';
+import { answerHandler } from './handlers.js';
+
+/** The highest hop, up to `upTo`, whose prompt stands at the cursor; -1 when none does. */
+export function hopAtCursor(session: NavSession, upTo = session.at): number {
+  const text = session.pty.screen.beforeCursor();
+  for (let i = upTo; i >= 0; i--) {
+    const prompt = session.profile.hops[i]?.prompt;
+    if (prompt && matchesAtEnd(text, prompt)) return i;
+  }
+  return -1;
+}
+
+/**
+ * Whether the text that ended a chunk could be a lower hop's prompt: a cheap look at the last
+ * line of the stream, so that bulk output does not make every chunk render the screen.
+ */
+export function mayShowLowerPrompt(session: NavSession, lastLine: string): boolean {
+  for (let i = session.at - 1; i >= 0; i--) {
+    const prompt = session.profile.hops[i]?.prompt;
+    if (prompt && matchesAtEnd(lastLine, prompt)) return true;
+  }
+  return false;
+}
+
+export interface SettleOptions {
+  timeoutMs: number;
+  /** Answered on the way (the profile's `on:`: "Press any key to continue"). */
+  handlers: Handler[];
+  secrets?: SecretContext;
+}
+
+/**
+ * Waits, event-driven, until some hop's prompt (up to where the session stands) is at the
+ * cursor, answering the profile's handlers meanwhile; resolves with that hop, or -1 when none
+ * showed within the time.
+ */
+export function settleAtPrompt(
+  session: NavSession,
+  options: SettleOptions,
+): Promise<{ at: number; failure?: string }> {
+  // At rest, a prompt at the cursor is where the session stands: the last hop's shell never
+  // shows a lower hop's prompt.
+  const now = hopAtCursor(session);
+  if (now >= 0) return Promise.resolve({ at: now });
+  return new Promise((resolve) => {
+    let text = '';
+    let settled = false;
+    // eslint-disable-next-line prefer-const -- assigned after `done`, which may run first
+    let off: (() => void) | undefined;
+    const done = (at: number, failure?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      off?.();
+      resolve(failure === undefined ? { at } : { at, failure });
+    };
+    const timer = setTimeout(() => done(hopAtCursor(session)), options.timeoutMs);
+    // Text that arrived while nobody listened (a logout, "Press any key") comes first.
+    off = session.pty.onText((chunk) => {
+      if (settled) return;
+      text = (text + chunk).slice(-8192);
+      const m = earliestMatch(
+        text,
+        options.handlers.map((h) => h.match),
+      );
+      if (m) {
+        text = text.slice(m.end);
+        const handler = options.handlers[m.which] as Handler;
+        if (handler.action.kind === 'fail') return done(-1, handler.action.message);
+        answerHandler(
+          handler,
+          (data, secret) => session.pty.write(data, { secret }),
+          options.secrets,
+        );
+        return;
+      }
+      const at = hopAtCursor(session);
+      if (at >= 0) done(at);
+    });
+    if (settled) off();
+  });
+}

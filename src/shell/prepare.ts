@@ -1,0 +1,105 @@
+// Which shell answers at a hop, asked once before its first command: the probe line runs in
+// every POSIX shell and zsh (they print its marker with their name), and makes fish and csh
+// complain in words that name them. Nothing else is typed until the answer is known.
+import { GatewalkError } from '../errors.js';
+import { matchesAtEnd } from '../navigator/matcher.js';
+import type { NavSession } from '../navigator/session.js';
+import { newNonce, probeAnswer, probeLine, type ShellFlavor } from './framing.js';
+
+export interface ShellKind {
+  flavor: ShellFlavor;
+  /** What answered: bash, zsh, ksh (mksh), fish, or sh (dash, busybox ash and other sh). */
+  name: string;
+}
+
+const CSH_COMPLAINTS = /Bad : modifier|Missing \}|Undefined variable|Illegal variable name/;
+
+function complaint(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.includes('GW'));
+  return lines.slice(0, 2).join(' / ').slice(0, 200);
+}
+
+/** Reads what the shell said to the probe; throws for shells gatewalk cannot frame commands in. */
+function classify(session: NavSession, text: string, nonce: string): ShellKind | null {
+  const hop = session.profile.hops[session.at];
+  const where = `hop "${hop?.name ?? '?'}" of profile "${session.profile.name}"`;
+  const answer = probeAnswer(nonce).exec(text);
+  if (answer) {
+    const [, name = '', multiplexer = ''] = answer;
+    if (multiplexer)
+      throw new GatewalkError(
+        'shell_multiplexer',
+        `${where} runs inside ${multiplexer} (started by its login scripts?): gatewalk cannot read commands through a multiplexer's redraws, and it would keep running after close. Start ${multiplexer} only when asked (e.g. not when $TMUX or $STY is set, or behind a flag), or add a step that leaves it (send_text: exit) before the prompt`,
+      );
+    return { flavor: name === 'zsh' ? 'zsh' : 'posix', name: name || 'sh' };
+  }
+  if (/\bfish:|In fish, /.test(text)) return { flavor: 'fish', name: 'fish' };
+  if (CSH_COMPLAINTS.test(text))
+    throw new GatewalkError(
+      'shell_unsupported',
+      `${where} runs csh or tcsh (it answered "${complaint(text)}"): gatewalk frames commands for POSIX shells (bash, dash, ash, mksh), zsh and fish. Start one in a step (send_text: exec bash) or set shell: none to run commands by prompt only`,
+    );
+  return null;
+}
+
+/**
+ * Types the probe and waits, event-driven, for its answer: the marker line, or the hop's
+ * prompt back at the cursor after a complaint (the line was submitted: a line break came).
+ */
+export function probeShell(session: NavSession, timeoutMs: number): Promise<ShellKind> {
+  const hop = session.profile.hops[session.at];
+  const prompt = hop?.prompt ?? '';
+  const nonce = newNonce();
+  return new Promise<ShellKind>((resolve, reject) => {
+    let text = '';
+    let settled = false;
+    const done = (err: Error | null, kind?: ShellKind) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      off();
+      session.pty.off('close', closed);
+      if (err) reject(err);
+      else resolve(kind as ShellKind);
+    };
+    const closed = () =>
+      done(new GatewalkError('session_closed', 'the connection closed while preparing the shell'));
+    const timer = setTimeout(
+      () =>
+        done(
+          new GatewalkError(
+            'shell_unprepared',
+            `the shell at hop "${hop?.name ?? '?'}" did not answer the preparation line within ${timeoutMs} ms; it said: "${complaint(text) || 'nothing'}"`,
+          ),
+        ),
+      timeoutMs,
+    );
+    const off = session.pty.onText(
+      (chunk) => {
+        text = (text + chunk).slice(-16_384);
+        try {
+          const answered = probeAnswer(nonce).test(text);
+          const back =
+            text.includes('\n') && matchesAtEnd(session.pty.screen.beforeCursor(), prompt);
+          if (!answered && !back) return;
+          const kind = classify(session, text, nonce);
+          if (kind) return done(null, kind);
+          done(
+            new GatewalkError(
+              'shell_unsupported',
+              `the shell at hop "${hop?.name ?? '?'}" did not run the POSIX preparation line (it answered "${complaint(text)}"): gatewalk frames commands for POSIX shells, zsh and fish; set shell: none in the profile to run commands by prompt only`,
+            ),
+          );
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+      { fresh: true },
+    );
+    session.pty.once('close', closed);
+    session.pty.write(`${probeLine(nonce)}\r`);
+  });
+}
