@@ -1,0 +1,261 @@
+// A small expect-style client for the real-OpenSSH lab, on the ssh2 client, depending on nothing
+// else of gatewalk: it logs in to an entry with that entry's key (strict host key check against
+// the lab's fingerprint), opens a shell on a PTY, and matches patterns on the ANSI-stripped
+// stream from where the previous match ended. Waits are event-driven (no sleeps).
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+import { fingerprintOf, type EntryName, type OpenSshLab } from './sshd.js';
+
+const { Client } = ssh2;
+export type SshClient = InstanceType<typeof Client>;
+
+const enum State {
+  Text,
+  Escape,
+  EscapeIntermediate,
+  Csi,
+  String,
+  StringEscape,
+}
+
+/**
+ * Removes terminal control sequences (CSI, OSC/DCS/APC strings, two- and three-byte escapes)
+ * and the CR, BEL, NUL, SI and SO characters, across chunk boundaries. Backspaces stay.
+ */
+export class TerminalStripper {
+  private state = State.Text;
+
+  push(chunk: string): string {
+    let out = '';
+    for (const ch of chunk) {
+      const code = ch.charCodeAt(0);
+      switch (this.state) {
+        case State.Text:
+          if (code === 0x1b) this.state = State.Escape;
+          else if (code === 0x9b) this.state = State.Csi;
+          else if (code !== 0x0d && code !== 0x07 && code !== 0 && code !== 0x0e && code !== 0x0f)
+            out += ch;
+          break;
+        case State.Escape:
+          if (ch === '[') this.state = State.Csi;
+          else if (ch === ']' || ch === 'P' || ch === 'X' || ch === '^' || ch === '_')
+            this.state = State.String;
+          else if (code >= 0x20 && code <= 0x2f) this.state = State.EscapeIntermediate;
+          else this.state = State.Text;
+          break;
+        case State.EscapeIntermediate:
+          if (code < 0x20 || code > 0x2f) this.state = State.Text;
+          break;
+        case State.Csi:
+          if (code >= 0x40 && code <= 0x7e) this.state = State.Text;
+          break;
+        case State.String:
+          if (code === 0x07) this.state = State.Text;
+          else if (code === 0x1b) this.state = State.StringEscape;
+          break;
+        case State.StringEscape:
+          this.state = ch === '\\' ? State.Text : State.String;
+          break;
+      }
+    }
+    return out;
+  }
+}
+
+export function stripTerminal(text: string): string {
+  return new TerminalStripper().push(text);
+}
+
+export interface ConnectOptions {
+  /** A stream to run SSH over instead of a TCP connection (a jump host's forwarded channel). */
+  sock?: Duplex;
+  timeoutMs?: number;
+}
+
+/** Logs in to `entry` (its key, the lab's user), insisting on the lab's host key. */
+export function connectEntry(
+  lab: OpenSshLab,
+  entry: EntryName,
+  options: ConnectOptions = {},
+): Promise<SshClient> {
+  return new Promise((resolve, reject) => {
+    const conn = new Client();
+    let received: string | undefined;
+    conn.on('error', (err) => {
+      reject(
+        received && received !== lab.fingerprint
+          ? new Error(`host key mismatch: expected ${lab.fingerprint}, received ${received}`)
+          : err,
+      );
+    });
+    conn.on('ready', () => {
+      if (!options.sock) conn.setNoDelay(true);
+      resolve(conn);
+    });
+    conn.connect({
+      ...(options.sock ? { sock: options.sock } : { host: lab.host, port: lab.port }),
+      username: lab.user,
+      privateKey: readFileSync(lab.key(entry)),
+      readyTimeout: options.timeoutMs ?? 10_000,
+      hostVerifier: (key: Buffer) => {
+        received = fingerprintOf(key);
+        return received === lab.fingerprint;
+      },
+    });
+  });
+}
+
+export interface ShellOptions extends ConnectOptions {
+  term?: string;
+  cols?: number;
+  rows?: number;
+  /** Environment variables sent with the session (the lab accepts GW_* and KOKO_PAGE_SIZE). */
+  env?: Record<string, string>;
+}
+
+/** An interactive session on one entry: a PTY shell channel with expect-style waits. */
+export class EntrySession {
+  /** Everything received, control sequences and CRs removed. */
+  text = '';
+  /** Everything received, as sent. */
+  raw = '';
+  /** Resolves when the channel closes, with the exit status sshd reported (null if none). */
+  readonly exit: Promise<{ code: number | null; signal?: string }>;
+  private cursor = 0;
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(
+    readonly conn: SshClient,
+    readonly channel: ClientChannel,
+    readonly entry: EntryName,
+  ) {
+    const decoder = new TextDecoder();
+    const stripper = new TerminalStripper();
+    const take = (chunk: Buffer) => {
+      const s = decoder.decode(chunk, { stream: true });
+      this.raw += s;
+      this.text += stripper.push(s);
+      for (const w of [...this.waiters]) w();
+    };
+    channel.on('data', take);
+    channel.stderr.on('data', take);
+    this.exit = new Promise((resolve) => {
+      let code: number | null = null;
+      let signal: string | undefined;
+      channel.on('exit', (c: number | null, s?: string) => {
+        code = c;
+        signal = s;
+      });
+      const done = () => {
+        if (this.closed) return;
+        this.closed = true;
+        for (const w of [...this.waiters]) w();
+        resolve(signal ? { code, signal } : { code });
+      };
+      channel.on('close', done);
+      conn.on('close', done);
+    });
+  }
+
+  /** Connects to `entry` and opens a shell on a PTY (xterm-256color, 200x50 by default). */
+  static async open(
+    lab: OpenSshLab,
+    entry: EntryName,
+    options: ShellOptions = {},
+  ): Promise<EntrySession> {
+    const conn = await connectEntry(lab, entry, options);
+    return new Promise((resolve, reject) => {
+      conn.shell(
+        {
+          term: options.term ?? 'xterm-256color',
+          cols: options.cols ?? 200,
+          rows: options.rows ?? 50,
+        },
+        options.env ? { env: options.env } : {},
+        (err, channel) => {
+          if (err) {
+            conn.end();
+            return reject(err);
+          }
+          resolve(new EntrySession(conn, channel, entry));
+        },
+      );
+    });
+  }
+
+  /**
+   * Waits until `pattern` matches the text received since the last match, then moves past it.
+   * A string is matched literally. Rejects after `timeoutMs` or when the channel closes, with
+   * the pattern and the tail of the screen.
+   */
+  expect(pattern: RegExp | string, timeoutMs = 5000): Promise<RegExpExecArray> {
+    const re =
+      typeof pattern === 'string'
+        ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        : pattern;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const m = re.exec(this.text.slice(this.cursor));
+        if (m) {
+          this.cursor += m.index + m[0].length;
+          finish();
+          resolve(m);
+        } else if (this.closed) {
+          finish();
+          reject(this.failure(re, 'the channel closed'));
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(this.failure(re, `nothing matched within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  private failure(re: RegExp, why: string): Error {
+    const tail = this.text.slice(Math.max(0, this.text.length - 800));
+    return new Error(
+      `${this.entry}: waiting for ${re}: ${why}; last output:\n${tail}\n(raw tail: ${JSON.stringify(
+        this.raw.slice(-300),
+      )})`,
+    );
+  }
+
+  /** Text received since the last match (not consumed). */
+  get unread(): string {
+    return this.text.slice(this.cursor);
+  }
+
+  send(data: string): void {
+    this.channel.write(data);
+  }
+
+  /** Types a line and presses Enter (`\r`, as a terminal does). */
+  sendLine(line: string): void {
+    this.channel.write(`${line}\r`);
+  }
+
+  /** Sends a line and waits for a pattern. */
+  answer(line: string, next: RegExp | string, timeoutMs?: number): Promise<RegExpExecArray> {
+    this.sendLine(line);
+    return this.expect(next, timeoutMs);
+  }
+
+  close(): void {
+    this.conn.end();
+  }
+}
+
+/** A PROMPTS / INNER_PROMPTS source as a RegExp. */
+export function promptRegex(source: string): RegExp {
+  return new RegExp(source);
+}
