@@ -89,25 +89,27 @@ export function frameCommand(
 }
 
 /**
- * The first line typed at a hop: says which shell answers (a POSIX shell prints the marker with
- * its name; fish and csh complain about the syntax instead, which names them) and whether a
- * terminal multiplexer runs there. bash's history is switched off in the same line, and the
- * line itself taken out of it when it was recorded: bash records a line as it reads it, and a
- * PROMPT_COMMAND may write it to the history file as soon as it has run. zsh is told to leave
- * lines that start with a space out of its history.
+ * The first line typed at a hop, one that bash, dash, ash, mksh, zsh, fish and csh all parse
+ * (fish keeps a line it cannot parse in its editor): `sh` reports its parent's name, which is
+ * the shell that answers, and whether a terminal multiplexer runs there. This line is taken out
+ * of bash's history if it was recorded there (bash records a line as it reads it, and a
+ * PROMPT_COMMAND may write it to the history file as soon as it has run), and bash's history is
+ * switched off; zsh is told to leave lines that start with a space out of its history (it has
+ * recorded this one already). Every part ends in success, so `set -e` in a .bashrc cannot end
+ * the shell.
  */
 export function probeLine(nonce: string): string {
   return (
-    ` printf 'GW''P%s:%s:%s\\n' ${nonce} "\${ZSH_VERSION:+zsh}\${BASH_VERSION:+bash}\${KSH_VERSION:+ksh}" "\${TMUX:+tmux}\${STY:+screen}";` +
-    ` case \${BASH_VERSION:+b}\${ZSH_VERSION:+z} in` +
-    ` b) set +o history; gw_h=$(history 1); case $gw_h in *gatewalk) gw_h=\${gw_h#"\${gw_h%%[0-9]*}"}; history -d \${gw_h%%[!0-9]*};; esac; unset gw_h;;` +
-    ` z) setopt HIST_IGNORE_SPACE;; esac # gatewalk`
+    ` sh -c 'echo "GW""P:${nonce}:$(cat /proc/$PPID/comm 2>/dev/null || ps -o comm= -p $PPID):\${TMUX:+tmux}\${STY:+screen}"' || true;` +
+    ` command -v shopt >/dev/null && history 1 | grep -q 'GW""P' && history -d $HISTCMD || true;` +
+    ` command -v shopt >/dev/null && shopt -u -o history || true;` +
+    ` command -v setopt >/dev/null && setopt HIST_IGNORE_SPACE || true`
   );
 }
 
-/** What the probe printed: the shell's name (empty for sh, dash, ash) and a multiplexer. */
+/** What the probe printed: the shell's process name and a multiplexer. */
 export function probeAnswer(nonce: string): RegExp {
-  return new RegExp(`GWP${nonce}:([a-z]*):([a-z]*)\\n`);
+  return new RegExp(`GWP:${nonce}:([^:\n]*):([a-z]*)\n`);
 }
 
 /**

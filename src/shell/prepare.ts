@@ -1,6 +1,6 @@
-// Which shell answers at a hop, asked once before its first command: the probe line runs in
-// every POSIX shell and zsh (they print its marker with their name), and makes fish and csh
-// complain in words that name them. Nothing else is typed until the answer is known.
+// Which shell answers at a hop, asked once before its first command: the probe line parses in
+// every shell people log in with, and `sh` prints the name of the shell that started it.
+// Nothing else is typed until the answer is known.
 import { GatewalkError } from '../errors.js';
 import { matchesAtEnd } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
@@ -11,8 +11,6 @@ export interface ShellKind {
   /** What answered: bash, zsh, ksh (mksh), fish, or sh (dash, busybox ash and other sh). */
   name: string;
 }
-
-const CSH_COMPLAINTS = /Bad : modifier|Missing \}|Undefined variable|Illegal variable name/;
 
 function complaint(text: string): string {
   const lines = text
@@ -28,20 +26,20 @@ function classify(session: NavSession, text: string, nonce: string): ShellKind |
   const where = `hop "${hop?.name ?? '?'}" of profile "${session.profile.name}"`;
   const answer = probeAnswer(nonce).exec(text);
   if (answer) {
-    const [, name = '', multiplexer = ''] = answer;
+    const [, process = '', multiplexer = ''] = answer;
+    const name = /zsh|fish|csh|bash|ksh/.exec(process)?.[0] ?? 'sh';
     if (multiplexer)
       throw new GatewalkError(
         'shell_multiplexer',
         `${where} runs inside ${multiplexer} (started by its login scripts?): gatewalk cannot read commands through a multiplexer's redraws, and it would keep running after close. Start ${multiplexer} only when asked (e.g. not when $TMUX or $STY is set, or behind a flag), or add a step that leaves it (send_text: exit) before the prompt`,
       );
-    return { flavor: name === 'zsh' ? 'zsh' : 'posix', name: name || 'sh' };
+    if (name === 'csh')
+      throw new GatewalkError(
+        'shell_unsupported',
+        `${where} runs ${process} (a C shell): gatewalk frames commands for POSIX shells (bash, dash, ash, mksh), zsh and fish. Start one in a step (send_text: exec bash) or set shell: none to run commands by prompt only`,
+      );
+    return { flavor: name === 'zsh' || name === 'fish' ? name : 'posix', name };
   }
-  if (/\bfish:|In fish, /.test(text)) return { flavor: 'fish', name: 'fish' };
-  if (CSH_COMPLAINTS.test(text))
-    throw new GatewalkError(
-      'shell_unsupported',
-      `${where} runs csh or tcsh (it answered "${complaint(text)}"): gatewalk frames commands for POSIX shells (bash, dash, ash, mksh), zsh and fish. Start one in a step (send_text: exec bash) or set shell: none to run commands by prompt only`,
-    );
   return null;
 }
 

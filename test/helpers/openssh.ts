@@ -1,0 +1,54 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startOpenSshLab, type EntryName, type OpenSshLab } from '../../lab/openssh/sshd.js';
+import { closeSession, openSession, type NavSession } from '../../src/navigator/session.js';
+import type { ProfileRegistry } from '../../src/profiles/registry.js';
+import { ShellExecutor, type ExecutorOptions } from '../../src/shell/executor.js';
+import { profilesFrom } from './nav.js';
+
+/** The YAML `connect:` block that logs in to one entry of the real-OpenSSH lab. */
+export function entryConnect(lab: OpenSshLab, entry: EntryName, extra = ''): string {
+  return `{ host: 127.0.0.1, port: ${lab.port}, user: ${lab.user}, private_key: { file: '${lab.key(entry)}' }, host_key: { fingerprint: '${lab.fingerprint}' }${extra} }`;
+}
+
+/** YAML single-quoted scalar. */
+export const yq = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/**
+ * A real-OpenSSH lab for one test file (started before, stopped after), and the sessions opened
+ * on it, closed at the end.
+ */
+export function useOpenSshLab() {
+  const sessions: NavSession[] = [];
+  const fixture = {
+    lab: undefined as unknown as OpenSshLab,
+    /** A registry of profiles written for the test (`profiles:` entries, indented 2). */
+    profiles: (yaml: string): ProfileRegistry => profilesFrom(yaml),
+    /** Opens a profile of a registry; closed (leaving its hops) after the file. */
+    async open(registry: ProfileRegistry, name: string, params: Record<string, string> = {}) {
+      const session = await openSession(registry.resolve(name, params), {
+        lookup: (n) => registry.resolveVia(n),
+      });
+      sessions.push(session);
+      return session;
+    },
+    /** A one-hop profile for a shell entry, at its prompt, and an executor there. */
+    async shell(entry: EntryName, prompt: string, options: ExecutorOptions = {}) {
+      const registry = profilesFrom(`  ${entry}:
+    connect: ${entryConnect(fixture.lab, entry)}
+    timeout: 5s
+    hops:
+      - { name: ${entry}, prompt: ${yq(prompt)}, shell: posix, exit: exit }
+`);
+      const session = await fixture.open(registry, entry);
+      return { session, sh: new ShellExecutor(session, options) };
+    },
+  };
+  beforeAll(async () => {
+    fixture.lab = await startOpenSshLab();
+  }, 30_000);
+  afterAll(async () => {
+    for (const s of sessions) await closeSession(s).catch(() => undefined);
+    await fixture.lab?.close();
+  }, 30_000);
+  return fixture;
+}
