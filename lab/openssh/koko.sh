@@ -68,6 +68,7 @@ show_page() {
 # and connect (status 0). Several: their table (status 1). None: a message (status 1).
 lookup() {
   local text=${1#/} id
+  event "lookup $1"
   if [[ $text =~ ^[0-9]+$ ]] && ((10#$text >= 1 && 10#$text <= total)); then
     account_menu $((10#$text))
     return 0

@@ -63,8 +63,7 @@ export function settleAtPrompt(
       resolve(failure === undefined ? { at } : { at, failure });
     };
     const timer = setTimeout(() => done(hopAtCursor(session)), options.timeoutMs);
-    // Text that arrived while nobody listened (a logout, "Press any key") comes first.
-    off = session.pty.onText((chunk) => {
+    const step = (chunk: string) => {
       if (settled) return;
       text = (text + chunk).slice(-8192);
       const m = earliestMatch(
@@ -84,7 +83,16 @@ export function settleAtPrompt(
       }
       const at = hopAtCursor(session);
       if (at >= 0) done(at);
+    };
+    // Text that arrived while nobody listened (a logout, "Press any key") comes first; when
+    // someone else read it already, what stands before the cursor is the question.
+    let backlog = true;
+    off = session.pty.onText((chunk) => {
+      if (backlog) text += chunk;
+      else step(chunk);
     });
+    backlog = false;
+    step(text === '' ? session.pty.screen.beforeCursor() : '');
     if (settled) off();
   });
 }
