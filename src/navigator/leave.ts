@@ -33,7 +33,9 @@ export function compileLeave(profile: ResolvedProfile, from: number, keep: numbe
       {
         id: 'exit',
         kind: 'send',
-        output: { text: `${hop.exit ?? ''}\r`, leaving: true },
+        // In a shell, a leading space keeps the exit out of the history (bash with
+        // ignorespace, zsh once prepared, fish always).
+        output: { text: `${hop.shell === 'posix' ? ' ' : ''}${hop.exit ?? ''}\r`, leaving: true },
         next: then,
         label: label('leaving (exit)'),
       },

@@ -297,6 +297,12 @@ export class ShellExecutor {
     }
     const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
     if (this.hopEnded(run, pending, text, lastLine)) return;
+    if (run.frame && this.guard.lineDropped(pending, text)) {
+      // mksh drops the rest of a line after a syntax error in eval, end marker included.
+      run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
+      this.finish(run, 2);
+      return;
+    }
     // Keep back what could be the start of the end marker; the rest is output.
     const keep = run.frame ? MARKER_WINDOW : 8192;
     const cut = Math.max(0, pending.length - keep);

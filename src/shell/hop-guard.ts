@@ -103,6 +103,15 @@ export class HopGuard {
     return own ? -1 : below;
   }
 
+  /**
+   * A shell that drops the rest of the typed line on a syntax error in `eval` (mksh), end
+   * marker and all, says so and shows its prompt again: the command is over.
+   */
+  lineDropped(pending: string, chunk: string): boolean {
+    if (chunk.length > LOOK_AT_SCREEN_BELOW || !/syntax error/i.test(pending)) return false;
+    return matchesAtEnd(this.session.pty.screen.beforeCursor(), this.hop.prompt ?? '');
+  }
+
   /** The command ended the hop's shell: its status is what kubectl printed, if it did. */
   endedBelow(below: number, outputTail: string): HopLeft {
     const code = /command terminated with exit code (\d+)/.exec(outputTail)?.[1];

@@ -80,8 +80,12 @@ export function probeShell(session: NavSession, timeoutMs: number): Promise<Shel
         text = (text + chunk).slice(-16_384);
         try {
           const answered = probeAnswer(nonce).test(text);
+          // Back at the prompt after our line (its echo holds the nonce) was submitted.
+          const echoed = text.indexOf(nonce);
           const back =
-            text.includes('\n') && matchesAtEnd(session.pty.screen.beforeCursor(), prompt);
+            echoed >= 0 &&
+            text.includes('\n', echoed) &&
+            matchesAtEnd(session.pty.screen.beforeCursor(), prompt);
           if (!answered && !back) return;
           const kind = classify(session, text, nonce);
           if (kind) return done(null, kind);

@@ -94,7 +94,7 @@ describe('the server instance through the MCP client', () => {
         'ready',
         'closed',
       ]);
-      expect(ended.some((e) => e.type === 'send' && e.data === 'exit\r')).toBe(true);
+      expect(ended.some((e) => e.type === 'send' && e.data === ' exit\r')).toBe(true);
       expect(await c.fails('execute_command', { session_id: sid, command: 'true' })).toMatch(
         /closed \(idle/,
       );
@@ -219,7 +219,11 @@ describe('the server instance through the MCP client', () => {
       // A ready session left its hops with their exits, the pod first (the lab's master
       // disconnects on exit, so the menu's q is never needed).
       const sent = (await events(c, idle)).filter((e) => e.type === 'send').map((e) => e.data);
-      expect(sent.slice(-3)).toEqual([expect.stringMatching(/^kubectl exec/), 'exit\r', 'exit\r']);
+      expect(sent.slice(-3)).toEqual([
+        expect.stringMatching(/^kubectl exec/),
+        ' exit\r',
+        ' exit\r',
+      ]);
       expect(
         await c.fails('open_session', { profile: 'cmsm', params: { lab_port: lab.port } }),
       ).toMatch(/shutting down/);

@@ -34,7 +34,7 @@ describe('gatewalk validate', () => {
     expect(t.out).toEqual(['1 file, 5 valid profiles: 0 errors, 0 warnings']);
     const all = io();
     expect(runValidateCommand(['profiles', 'profiles/examples'], all.io)).toBe(0);
-    expect(all.out.at(-1)).toBe('3 files, 10 valid profiles: 0 errors, 0 warnings');
+    expect(all.out.at(-1)).toBe('7 files, 17 valid profiles: 0 errors, 0 warnings');
   });
 
   it('prints file:line:col: message and exits 1 on errors', () => {
