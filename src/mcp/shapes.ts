@@ -22,6 +22,17 @@ export const commandResult = {
   failure: z.string().optional().describe('Set when a profile handler with fail: stopped it'),
   screen: z.string().optional().describe('The terminal, when the command awaits input'),
   idle_ms: z.number().int().optional().describe('While running: ms since it last printed'),
+  left_hop: z
+    .object({
+      hop: z.string(),
+      now_at: z.string().nullable(),
+      reason: z.string(),
+      exit_code: z.number().int().optional(),
+    })
+    .optional()
+    .describe(
+      "Set when the command ended its hop's shell (exit, exec) or the connection: where the session stands now (now_at null: closed). reopen walks back",
+    ),
 };
 
 export const screenShape = {
