@@ -157,3 +157,29 @@ describe('the screen after a long run of plain text', () => {
     expect(shown.some((l) => /^ {4,}l\d+$/.test(l))).toBe(true);
   });
 });
+
+describe('terminal queries', () => {
+  it('are answered in the same tick they arrive, before anything else can be typed', async () => {
+    const { Screen } = await import('../src/terminal/screen.js');
+    const replies: string[] = [];
+    const screen = new Screen(80, 24, (reply) => replies.push(reply));
+    // busybox ash at its prompt: the cursor position report must be on its way at once.
+    screen.write('/ # \x1b[6n');
+    expect(replies).toEqual(['\x1b[1;5R']);
+    screen.write('\x1b[c');
+    expect(replies[1]).toMatch(/^\x1b\[\?[\d;]*c$/);
+    // The screen is current too: no timer stands between bytes and what they show.
+    expect(screen.beforeCursor()).toBe('/ # ');
+    screen.dispose();
+  });
+
+  it("relies on @xterm/headless's synchronous write entry point (pinned: an upgrade that drops it fails here)", async () => {
+    const { synchronousWriter } = await import('../src/terminal/screen.js');
+    const { default: xterm } = await import('@xterm/headless');
+    const term = new xterm.Terminal({ cols: 20, rows: 5, allowProposedApi: true });
+    const write = synchronousWriter(term);
+    write('abc');
+    expect(term.buffer.active.cursorX).toBe(3);
+    term.dispose();
+  });
+});

@@ -42,6 +42,7 @@ export const ENTRY_NAMES = [
   'bash-traps',
   'bash-multiline',
   'bash-tmux',
+  'bash-screen',
   'dash',
   'ash',
   'mksh',
@@ -63,6 +64,7 @@ export const SHELL_ENTRIES: readonly EntryName[] = [
   'bash-traps',
   'bash-multiline',
   'bash-tmux',
+  'bash-screen',
   'dash',
   'ash',
   'mksh',
@@ -121,6 +123,7 @@ export const OPENSSH_LAB_PROGRAMS: [program: string, debianPackage: string][] = 
   ['fish', 'fish'],
   ['tcsh', 'tcsh'],
   ['tmux', 'tmux'],
+  ['screen', 'screen'],
   ['stty', 'coreutils'],
   ['env', 'coreutils'],
 ];
@@ -195,6 +198,7 @@ export const PROMPTS: Record<EntryName, string> = {
   'bash-traps': `\\[bash ${W}\\]${escapeRegex(sigil)} $`,
   'bash-multiline': `\\n${user}@multiline [^\\n]*\\n${escapeRegex(sigil)} $`,
   'bash-tmux': `\\[tmux ${W}\\]${escapeRegex(sigil)} ?$`,
+  'bash-screen': `\\[screen ${W}\\]${escapeRegex(sigil)} ?$`,
   dash: '\\[dash\\]\\$ $',
   ash: `\\[ash ${W}\\]${escapeRegex(sigil)} $`,
   mksh: '\\[mksh\\]\\$ $',
@@ -470,6 +474,21 @@ function rcFiles(dir: string): Partial<Record<EntryName, Record<string, string>>
       ].join('\n'),
       // No periodic status-line redraw (its clock) after the prompt: waits stay deterministic.
       '.tmux.conf': 'set -g status-interval 0\n',
+    },
+    'bash-screen': {
+      // GNU screen from .bashrc, its sockets in the lab's folder (SCREENDIR must be 0700).
+      '.bashrc': [
+        'if [ -z "${STY:-}" ]; then',
+        `  export SCREENDIR=${quoted(join(dir, 'screen'))}`,
+        '  mkdir -p -m 700 "$SCREENDIR"',
+        '  exec screen -q -c ~/.screenrc',
+        'fi',
+        `PS1=${q('[screen \\W]\\$ ')}`,
+        'unset HISTCONTROL',
+        ...history,
+        '',
+      ].join('\n'),
+      '.screenrc': 'startup_message off\nhardstatus off\n',
     },
     master: bashrc(`PS1=${q('[root@master \\W]$ ')}`),
     'app-shell': bashrc(`PS1=${q('app@app-server:\\w$ ')}`),
