@@ -114,7 +114,7 @@ describe('the screen', () => {
           const chunks = cutAt(text, cuts);
           const screen = new Screen(16, 6, () => {}, 48);
           for (const c of chunks) screen.write(c);
-          const seen = await screen.snapshot();
+          const seen = screen.snapshot();
           screen.dispose();
           const expected = await reference(16, 6, chunks);
           expect({ lines: seen.lines, cursor: seen.cursor }).toEqual(expected);
@@ -135,7 +135,7 @@ describe('the screen after a long run of plain text', () => {
       screen.write(c);
       term.write(c);
     }
-    const seen = await screen.snapshot();
+    const seen = screen.snapshot();
     await new Promise<void>((resolve) => term.write('', resolve));
     const b = term.buffer.active;
     const lines = seen.lines.map((_, r) => b.getLine(b.viewportY + r)?.translateToString(true));

@@ -116,7 +116,7 @@ export async function runOpenCommand(args: string[], io: CliIo): Promise<number>
   const size = terminal.size();
   pty.resize(size.cols, size.rows);
   // Show where the walk stands, then pass bytes both ways.
-  terminal.output(`${(await pty.screen.text()).split('\n').slice(-size.rows).join('\r\n')}`);
+  terminal.output(`${pty.screen.text().split('\n').slice(-size.rows).join('\r\n')}`);
   const offRaw = (() => {
     const listener = (chunk: Buffer) => terminal.output(chunk);
     pty.on('raw', listener);

@@ -31,7 +31,7 @@ export async function guardTyped(
   if (session.shell.busy !== null) return;
   let line = text;
   if (onScreen) {
-    const snap = await session.nav.pty.screen.snapshot();
+    const snap = session.nav.pty.screen.snapshot();
     const row = snap.lines[snap.cursor.row] ?? '';
     const prompt = session.nav.profile.hops.at(-1)?.prompt;
     const m = prompt ? new RegExp(prompt.replace(/\$$/, ''), 'm').exec(row) : null;

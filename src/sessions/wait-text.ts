@@ -40,7 +40,7 @@ export async function waitForText(
 ): Promise<WaitOutcome> {
   checkPattern(pattern);
   if (!act) {
-    const onScreen = matchIn(await pty.screen.text(), pattern);
+    const onScreen = matchIn(pty.screen.text(), pattern);
     if (onScreen !== null) return { matched: onScreen };
   }
   // With nobody else listening the text would have waited in the backlog: put it back there.

@@ -393,7 +393,7 @@ export class ShellExecutor {
       ...(run.leftHop === undefined ? {} : { left_hop: run.leftHop }),
       ...(status === 'running' ? { idle_ms: Math.round(performance.now() - run.lastOutput) } : {}),
       ...(status === 'awaiting_input'
-        ? { screen: redactSecrets(await this.session.pty.screen.text(), secrets) }
+        ? { screen: redactSecrets(this.session.pty.screen.text(), secrets) }
         : {}),
     };
   }

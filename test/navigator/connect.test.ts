@@ -155,7 +155,7 @@ describe('logins and connections', () => {
         registry.resolve('mfa'),
         { lookup, secrets: { env: { PW: 'lab', SEED: seed } } },
         async (s) => {
-          expect(await s.pty.screen.text()).toContain('CMSM Simulator');
+          expect(s.pty.screen.text()).toContain('CMSM Simulator');
         },
       );
       const wrongSeed = openSession(registry.resolve('mfa'), {

@@ -32,7 +32,7 @@ describe('walking the lab profiles', () => {
       expect(s.walk.hops.map((h) => h.name)).toEqual(hops);
       for (const h of s.walk.hops) expect(h.ms).toBeGreaterThanOrEqual(0);
       expect(s.walk.trace.at(-1)?.state).toBe('ready');
-      const screen = await s.pty.screen.snapshot();
+      const screen = s.pty.screen.snapshot();
       expect(screen.lines[screen.cursor.row]?.trimEnd()).toBe(prompt.trimEnd());
     });
   });
@@ -75,12 +75,10 @@ describe('walking the lab profiles', () => {
       expect(moved.walk.hops.map((h) => h.name)).toEqual(['pod']);
       expect(moved.connection).toBe(s.connection);
       expect(lab.connections()).toBe(logins);
-      expect(await moved.pty.screen.text()).toMatch(
+      expect(moved.pty.screen.text()).toMatch(
         /\[pod:payments\/payments-api-6cc447f559-k8mvp ~\]\$ $/,
       );
-      expect(await moved.pty.screen.text()).toContain(
-        '[root@master-a ~]# kubectl exec -it payments-api',
-      );
+      expect(moved.pty.screen.text()).toContain('[root@master-a ~]# kubectl exec -it payments-api');
       await closeSession(moved);
     } finally {
       s.connection.close();
@@ -95,9 +93,7 @@ describe('walking a gateway that misbehaves', () => {
       const at = atLab(shipped, slow);
       await withSession(at('orders-pod'), { lookup: (n) => at(n) }, async (s) => {
         expect(s.walk.hops.map((h) => h.name)).toEqual(['menu', 'master', 'pod']);
-        expect(await s.pty.screen.text()).toMatch(
-          /\[pod:orders\/orders-api-7d9d65f8b4-2plxq ~\]\$ $/,
-        );
+        expect(s.pty.screen.text()).toMatch(/\[pod:orders\/orders-api-7d9d65f8b4-2plxq ~\]\$ $/);
       });
     } finally {
       await slow.close();
@@ -119,7 +115,7 @@ describe('walking a gateway that misbehaves', () => {
         registry.resolve('otp-menu'),
         { lookup: (n) => registry.resolve(n), secrets },
         async (s) => {
-          const screen = await s.pty.screen.text();
+          const screen = s.pty.screen.text();
           // Only the right code passes the gate (one attempt): reaching the menu proves it.
           expect(screen).toMatch(/CMSM Simulator[\s\S]*Target IP: $/);
         },
@@ -154,7 +150,7 @@ describe('walking a gateway that misbehaves', () => {
         registry.resolve('pick'),
         { lookup: (n) => registry.resolve(n) },
         async (s) => {
-          expect(await s.pty.screen.text()).toContain('Host: host-9 (10.0.0.10)');
+          expect(s.pty.screen.text()).toContain('Host: host-9 (10.0.0.10)');
         },
       );
       const err = await openSession(registry.resolve('pick', { host: 'host-99' }), {
@@ -196,7 +192,7 @@ describe('walking a gateway that misbehaves', () => {
         registry.resolve('pick'),
         { lookup: (n) => registry.resolve(n) },
         async (s) => {
-          expect(await s.pty.screen.text()).toContain('Host: host-11 (10.0.0.12)');
+          expect(s.pty.screen.text()).toContain('Host: host-11 (10.0.0.12)');
         },
       );
     } finally {

@@ -41,7 +41,7 @@ export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
         await ctx.manager.close(session.id, 'open_session was cancelled');
         throw new GatewalkError('cancelled', 'open_session was cancelled; the session was closed');
       }
-      const screen = redact(await nav.pty.screen.text(), [...nav.pty.secrets]);
+      const screen = redact(nav.pty.screen.text(), [...nav.pty.secrets]);
       const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       progress(extra, hops.length, hops.length, 'ready');
       const prompt = screen.split('\n').at(-1) ?? '';

@@ -9,7 +9,7 @@ import { screenShape, sessionId } from '../shapes.js';
 
 export async function redactedScreen(session: ManagedSession) {
   const pty = session.nav.pty;
-  const snap = await pty.screen.snapshot();
+  const snap = pty.screen.snapshot();
   const lines = snap.lines.slice();
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const screen = redactSecrets(lines.join('\n'), pty.secrets);
