@@ -296,8 +296,8 @@ export class ShellExecutor {
       return;
     }
     const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
-    if (this.hopEnded(run, pending, text, lastLine)) return;
-    if (run.frame && this.guard.lineDropped(pending, text)) {
+    if (this.hopEnded(run, pending, lastLine)) return;
+    if (run.frame && this.guard.lineDropped(pending, lastLine)) {
       // mksh drops the rest of a line after a syntax error in eval, end marker included.
       run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
       this.finish(run, 2);
@@ -314,8 +314,8 @@ export class ShellExecutor {
   }
 
   /** The command ended the hop's shell: the prompt of a hop below came back. */
-  private hopEnded(run: Running, pending: string, text: string, lastLine: string): boolean {
-    const below = this.guard.shellEnded(text, lastLine);
+  private hopEnded(run: Running, pending: string, lastLine: string): boolean {
+    const below = this.guard.shellEnded(lastLine);
     if (below < 0) return false;
     run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
     run.leftHop = this.guard.endedBelow(below, run.output.view(4096).text);

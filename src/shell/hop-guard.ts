@@ -6,11 +6,8 @@ import { matchesAtEnd } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { Hop } from '../profiles/types.js';
 import { redactSecrets } from './framing.js';
-import { hopAtCursor, mayShowLowerPrompt, settleAtPrompt } from './position.js';
+import { hopAtCursor, settleAtPrompt } from './position.js';
 import type { ExecutorOptions, HopLeft } from './types.js';
-
-// Output chunks larger than this are not rendered just to look for a lower hop's prompt.
-const LOOK_AT_SCREEN_BELOW = 4096;
 
 export class HopGuard {
   constructor(
@@ -92,11 +89,12 @@ export class HopGuard {
    * session ending)? Then the prompt of a hop below is at the cursor, and not one this hop's
    * prompt also matches (a nested shell of the same kind). Returns that hop, or -1.
    */
-  shellEnded(chunk: string, lastLine: string): number {
+  shellEnded(lastLine: string): number {
     if (this.session.at <= 0) return -1;
-    // Rendering the screen for every chunk of a bulk output would cost more than the output.
-    if (chunk.length > LOOK_AT_SCREEN_BELOW && !mayShowLowerPrompt(this.session, lastLine))
-      return -1;
+    const prompts = this.session.profile.hops
+      .slice(0, this.session.at)
+      .flatMap((h) => h.prompt ?? []);
+    if (!this.worthALook(lastLine, prompts)) return -1;
     const below = hopAtCursor(this.session, this.session.at - 1);
     if (below < 0) return -1;
     const own = matchesAtEnd(this.session.pty.screen.beforeCursor(), this.hop.prompt ?? '');
@@ -107,9 +105,19 @@ export class HopGuard {
    * A shell that drops the rest of the typed line on a syntax error in `eval` (mksh), end
    * marker and all, says so and shows its prompt again: the command is over.
    */
-  lineDropped(pending: string, chunk: string): boolean {
-    if (chunk.length > LOOK_AT_SCREEN_BELOW || !/syntax error/i.test(pending)) return false;
-    return matchesAtEnd(this.session.pty.screen.beforeCursor(), this.hop.prompt ?? '');
+  lineDropped(pending: string, lastLine: string): boolean {
+    const prompt = this.hop.prompt ?? '';
+    if (!this.worthALook(lastLine, [prompt]) || !/syntax error/i.test(pending)) return false;
+    return matchesAtEnd(this.session.pty.screen.beforeCursor(), prompt);
+  }
+
+  /**
+   * Whether the screen is worth rendering to look for one of these prompts: the chunk was
+   * parsed anyway (it had escape sequences, as most prompts do), or the stream's last line
+   * already reads like one. Bulk plain output is never rendered for it.
+   */
+  private worthALook(lastLine: string, prompts: string[]): boolean {
+    return !this.session.pty.screen.lastWriteHeld || prompts.some((p) => matchesAtEnd(lastLine, p));
   }
 
   /** The command ended the hop's shell: its status is what kubectl printed, if it did. */

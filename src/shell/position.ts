@@ -18,18 +18,6 @@ export function hopAtCursor(session: NavSession, upTo = session.at): number {
   return -1;
 }
 
-/**
- * Whether the text that ended a chunk could be a lower hop's prompt: a cheap look at the last
- * line of the stream, so that bulk output does not make every chunk render the screen.
- */
-export function mayShowLowerPrompt(session: NavSession, lastLine: string): boolean {
-  for (let i = session.at - 1; i >= 0; i--) {
-    const prompt = session.profile.hops[i]?.prompt;
-    if (prompt && matchesAtEnd(lastLine, prompt)) return true;
-  }
-  return false;
-}
-
 export interface SettleOptions {
   timeoutMs: number;
   /** Answered on the way (the profile's `on:`: "Press any key to continue"). */

@@ -61,11 +61,19 @@ export class Screen {
     this.hold = new PlainTextHold(() => this.term.rows, holdBytes);
   }
 
+  /**
+   * The last write was plain text held back: the screen has not parsed it yet, and looking at
+   * the screen now would cost that parse. A prompt usually comes with escape sequences
+   * (colours, bracketed paste, ash's cursor query), so it is parsed at once.
+   */
+  lastWriteHeld = false;
+
   /** Bytes for the terminal; `text`, the same decoded (the PTY decodes them anyway). */
   write(data: Buffer | string, text?: string): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const decoded = text ?? (typeof data === 'string' ? data : data.toString('utf8'));
-    if (this.hold.offer(bytes, decoded)) return;
+    this.lastWriteHeld = this.hold.offer(bytes, decoded);
+    if (this.lastWriteHeld) return;
     this.flush();
     this.parse(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }

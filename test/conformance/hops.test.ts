@@ -180,6 +180,16 @@ describe('a command that ends its hop (5)', () => {
     await closeSession(session);
   });
 
+  it('also right after bulk output (the screen is not rendered for plain text)', async () => {
+    const session = await fx.open(k8s(), 'bash-pod');
+    const r = await new ShellExecutor(session).execute('seq 1 200000; exit 3', {
+      timeoutMs: 15_000,
+    });
+    expect(r).toMatchObject({ exit_code: 3, left_hop: { hop: 'pod', now_at: 'master' } });
+    expect(r.output.startsWith('1\n2\n')).toBe(true);
+    expect(r.output).toContain('199999\n200000\n');
+  });
+
   it('`exec` of a program that ends, in the busybox ash pod: the session knows it left', async () => {
     const session = await fx.open(k8s(), 'ash-pod');
     const r = await new ShellExecutor(session).execute('exec sh -c "exit 3"');
