@@ -152,14 +152,24 @@ export async function runOpenCommand(args: string[], io: CliIo): Promise<number>
 
 /** `gatewalk run`: walk, run one command at the prompt, print its output. */
 export async function runRunCommand(args: string[], io: CliIo): Promise<number> {
-  const o = parseNavArgs(args);
+  let o: ReturnType<typeof parseNavArgs>;
+  try {
+    o = parseNavArgs(args);
+    if (o.values.timeout !== undefined && !(Number(o.values.timeout) > 0))
+      throw new GatewalkError('usage', `--timeout takes seconds, not ${o.values.timeout}`);
+  } catch (err) {
+    // A usage error is 2, as the help says, whatever parseArgs or -p found wrong.
+    const parse =
+      err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
+    if (!parse && !(isGatewalkError(err) && err.code === 'usage')) throw err;
+    io.err(`gatewalk: ${(err as Error).message}\n\n${RUN_USAGE}`);
+    return 2;
+  }
   if (o.values.help || !o.profile || !o.command) {
     io.out(RUN_USAGE);
     return o.values.help ? 0 : 2;
   }
   const timeoutMs = Number(o.values.timeout ?? 30) * 1000;
-  if (!(timeoutMs > 0))
-    throw new GatewalkError('usage', `--timeout takes seconds, not ${o.values.timeout}`);
   let session: NavSession;
   try {
     const registry = registryFor(io, o.values.profiles);

@@ -28,7 +28,7 @@ export function compileLeave(profile: ResolvedProfile, from: number, keep: numbe
       step,
       source: hop.source,
     });
-    const then = !below ? 'closed' : below.prompt !== null ? 'below' : 'done';
+    const then = !below ? 'closed' : 'below';
     const nodes: HopProgram['nodes'] = [
       {
         id: 'exit',
@@ -48,6 +48,17 @@ export function compileLeave(profile: ResolvedProfile, from: number, keep: numbe
         handlers: unique([...profile.on, ...hop.on, ...below.on]),
         timeoutMs: budget,
         next: 'done',
+        label: label(`leaving, back at hop "${below.name}"`),
+      });
+    else if (below)
+      // No prompt to wait for below: at least the exit's line must have been taken (its line
+      // feed came back), so the next exit is not typed ahead into the hop being left.
+      nodes.push({
+        id: 'below',
+        kind: 'wait',
+        alternatives: [{ match: String.raw`\n`, next: 'done' }],
+        handlers: unique([...profile.on, ...hop.on, ...below.on]),
+        timeoutMs: budget,
         label: label(`leaving, back at hop "${below.name}"`),
       });
     if (!below)
@@ -72,8 +83,13 @@ async function runLeave(
   const program = compileLeave(session.profile, session.at, keep);
   if (program.hops.length === 0) return;
   const prepared = await prepareProgram(program, secrets);
-  // Text that arrived before leaving belongs to the hop as it was, not to the way out.
-  await walk(session.profile, session.pty, prepared, { freshText: true });
+  try {
+    // Text that arrived before leaving belongs to the hop as it was, not to the way out.
+    await walk(session.profile, session.pty, prepared, { freshText: true });
+  } finally {
+    // Answered again, whatever happened on the way out.
+    session.pty.arrived();
+  }
   session.at = keep - 1;
 }
 

@@ -1,14 +1,19 @@
 import { assign, fromCallback, sendTo, setup } from 'xstate';
 import type { Handler } from '../profiles/types.js';
-import { earliestMatch, matchesAtEnd, profileRegex } from './matcher.js';
+import { earliestMatch, matchesAtEnd } from './matcher.js';
 import type { Output, Program, ProgramNode, StepLabel } from './program.js';
 import {
-  entryRows,
-  labelsOf,
-  newPageArrived,
-  pageDrawn,
+  menuTyped,
+  newMenu,
+  pageEndAtCursor,
+  pageSeen,
+  pageView,
+  readLines,
+  screenState,
   selectFailureText,
-  visibleEntries,
+  worthALook,
+  type MenuState,
+  type PageView,
   type ScreenView,
 } from './select.js';
 
@@ -26,14 +31,24 @@ export interface Failure {
 export interface NavContext {
   /** Output not yet consumed by a match, escape sequences removed (what `wait_for` reads). */
   buffer: string;
-  /** Output arrived since gatewalk last typed: a screen that has not changed since proves nothing. */
+  /** Output since gatewalk last typed (what `select` reads besides the screen). */
+  recent: string;
+  /** The stream's last line, not yet ended (a cheap first look for a prompt). */
+  tail: string;
+  /**
+   * The screen changed since gatewalk last typed: until then, a prompt or a menu on it is the
+   * one that was there before (the hop just left, our own line before its echo).
+   */
   fresh: boolean;
+  /** The screen (cursor and rows) when gatewalk last typed; null before it typed anything. */
+  written: string | null;
+  /** The rows above the cursor when gatewalk last typed: a menu's old rows are not its new page. */
+  stale: string[];
   failure: Failure | null;
-  /** select: pages looked at, and the labels seen so far (for paging and the error). */
+  /** select: pages looked at. */
   pages: number;
-  seen: string[];
-  /** select: the screen's entry rows when the page was last turned (null on the first page). */
-  rowsAtTurn: string[] | null;
+  /** select: the menu as read so far (mutated in place: see MenuState). */
+  menu: MenuState | null;
   screen: ScreenView;
 }
 
@@ -42,11 +57,22 @@ export type NavEvent = { type: 'OUTPUT'; text: string } | { type: 'CLOSED' };
 /** What the machine asks its `io` actor to do: the only side effects of a walk. */
 export type IoCommand =
   | { type: 'WRITE'; output: Output }
-  /** The hop below is reached: the terminal may answer queries again. */
-  | { type: 'ARRIVED' };
+  /** A hop's prompt is at the cursor (`hop`: its index in the program). */
+  | { type: 'ARRIVED'; hop: number };
 
-// Waits keep at most this much unconsumed output: a wait's pattern is expected near the end.
+// Waits keep at least this much unconsumed output: a wait's pattern is expected near the end.
 const MAX_BUFFER = 256 * 1024;
+
+/**
+ * Text cut down to its last MAX_BUFFER characters once it has grown to twice that: cutting on
+ * every chunk would copy the whole buffer each time (a long listing would cost quadratic time).
+ */
+function bounded(text: string): string {
+  return text.length > 2 * MAX_BUFFER ? text.slice(-MAX_BUFFER) : text;
+}
+
+// The stream's unfinished last line kept for a first look at a prompt: a prompt is shorter.
+const TAIL_CHARS = 4096;
 
 const noLabel: StepLabel = {
   hop: '',
@@ -60,6 +86,18 @@ export const BLANK_SCREEN: ScreenView = {
   beforeCursor: () => '',
   snapshot: () => ({ lines: [], cursor: { row: 0, col: 0 } }),
 };
+
+/** The page as it shows now, computed once per context (one event), for every guard. */
+const pageMemo = new WeakMap<NavContext, PageView>();
+const NO_PAGE: PageView = { count: 0, match: null, novel: false, onScreen: [] };
+function page(c: NavContext): PageView {
+  let view = pageMemo.get(c);
+  if (!view) {
+    view = c.menu ? pageView(c.screen, c.stale, c.menu) : NO_PAGE;
+    pageMemo.set(c, view);
+  }
+  return view;
+}
 
 function handlerOutput(h: Handler, secretIndex: (h: Handler) => number): Output | null {
   if (h.action.kind === 'send_text') return { text: `${h.action.text}\r` };
@@ -140,7 +178,7 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
             {
               guard: { type: 'promptAtCursor', params: { match: node.match } },
               target: node.next,
-              actions: [{ type: 'clearBuffer' }, { type: 'arrived' }],
+              actions: [{ type: 'clearBuffer' }, { type: 'arrived', params: { hop: hopIndex } }],
             },
           ],
           after: timeoutOf(hopIndex, node, [
@@ -184,12 +222,12 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
 
   const selectStates = (hopIndex: number, node: ProgramNode & { kind: 'select' }) => {
     const menu = { line: node.line, item: node.item, pageEnd: node.pageEnd };
-    const failed = (why: string) => ({
-      target: '#nav.failed',
-      actions: [{ type: 'selectFailed', params: { ...menu, label: node.label, why } }],
+    const failed = (why: string, timeout = false) => ({
+      type: 'selectFailed',
+      params: { ...menu, label: node.label, why, ...(timeout ? { timeout } : {}) },
     });
     return {
-      entry: [{ type: 'resetSelect' }],
+      entry: [{ type: 'resetSelect', params: { line: node.line, item: node.item } }],
       always: [
         ...handlerTransitions(node, node.handlers, [node.item]),
         {
@@ -197,7 +235,11 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
           target: node.next,
           actions: [{ type: 'choose', params: { ...menu, send: node.send } }, { type: 'wrote' }],
         },
-        { guard: { type: 'pageRepeats', params: menu }, ...failed('the last page came again') },
+        {
+          guard: { type: 'pageRepeats', params: menu },
+          target: '#nav.failed',
+          actions: [failed('the last page came again')],
+        },
         ...(node.nextPage
           ? [
               {
@@ -208,23 +250,21 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
           : []),
         {
           guard: { type: 'pageDrawn', params: menu },
-          ...failed(
-            node.nextPage
-              ? `none in ${node.maxPages} page(s) (max_pages)`
-              : 'not on the page (no next_page to turn it)',
-          ),
+          target: '#nav.failed',
+          actions: [
+            failed(
+              node.nextPage
+                ? `none in ${node.maxPages} page(s) (max_pages)`
+                : 'not on the page (no next_page to turn it)',
+            ),
+          ],
         },
       ],
       after: timeoutOf(hopIndex, node, [
-        {
-          type: 'selectFailed',
-          params: {
-            ...menu,
-            label: node.label,
-            why: `not seen within ${node.timeoutMs} ms (a page counts as drawn when /${node.pageEnd}/ stands at the cursor)`,
-            timeout: true,
-          },
-        },
+        failed(
+          `not seen within ${node.timeoutMs} ms (a page counts as drawn when /${node.pageEnd}/ stands at the cursor)`,
+          true,
+        ),
       ]),
     };
   };
@@ -243,16 +283,18 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
   states.failed = { type: 'final' };
 
   type Menu = { line: string; item: string; pageEnd: string };
-  const entriesNow = (c: NavContext, p: Menu) => visibleEntries(c.screen, c.buffer, p.line);
   const drawn = (c: NavContext, p: Menu) =>
     c.fresh &&
-    pageDrawn(c.screen, c.buffer, p.line, p.pageEnd) &&
-    (c.rowsAtTurn === null || newPageArrived(c.screen, c.buffer, p.line, c.rowsAtTurn));
-  const newLabels = (c: NavContext, p: Menu) =>
-    labelsOf(entriesNow(c, p)).filter((l) => !c.seen.includes(l));
+    worthALook(c.screen, c.tail, p.pageEnd) &&
+    pageEndAtCursor(c.screen, p.line, p.pageEnd) &&
+    page(c).count > 0;
 
   return setup({
-    types: {} as { context: NavContext; events: NavEvent; input: { screen?: ScreenView } },
+    types: {} as {
+      context: NavContext;
+      events: NavEvent;
+      input: { screen?: ScreenView } | undefined;
+    },
     actors: {
       // Replaced by the runner (and by tests): this one does nothing.
       io: fromCallback<IoCommand>(() => () => {}),
@@ -263,63 +305,78 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
       // The hop's prompt at the cursor, on a screen that changed since gatewalk last typed:
       // the prompt of the hop just left, or our own line before its echo, must not count.
       promptAtCursor: ({ context }, p: { match: string }) =>
-        context.fresh && matchesAtEnd(context.screen.beforeCursor(), p.match),
-      entryVisible: ({ context }, p: Menu) =>
         context.fresh &&
-        entriesNow(context, p).some((e) => profileRegex(p.item).test(e.label ?? '')),
+        worthALook(context.screen, context.tail, p.match) &&
+        matchesAtEnd(context.screen.beforeCursor(), p.match),
+      entryVisible: ({ context }) => context.fresh && page(context).match !== null,
       pageRepeats: ({ context }, p: Menu) =>
-        context.pages > 1 && drawn(context, p) && newLabels(context, p).length === 0,
+        context.pages > 1 && drawn(context, p) && !page(context).novel,
       pageDrawnBelow: ({ context }, p: Menu & { maxPages: number }) =>
         context.pages < p.maxPages && drawn(context, p),
       pageDrawn: ({ context }, p: Menu) => drawn(context, p),
     },
     actions: {
-      append: assign(({ context, event }) =>
-        event.type === 'OUTPUT'
-          ? { buffer: (context.buffer + event.text).slice(-MAX_BUFFER), fresh: true }
-          : {},
-      ),
+      append: assign(({ context, event }) => {
+        if (event.type !== 'OUTPUT') return {};
+        const recent = bounded(context.recent + event.text);
+        if (context.menu) readLines(context.menu, event.text);
+        const nl = event.text.lastIndexOf('\n');
+        return {
+          buffer: bounded(context.buffer + event.text),
+          recent,
+          tail: nl >= 0 ? event.text.slice(nl + 1) : (context.tail + event.text).slice(-TAIL_CHARS),
+          // Only a screen that changed counts: an answer-only chunk, a query, is not a page.
+          fresh:
+            context.fresh ||
+            context.written === null ||
+            screenState(context.screen).signature !== context.written,
+        };
+      }),
       consume: assign(({ context }, p: { patterns: string[] }) => {
         const m = earliestMatch(context.buffer, p.patterns);
         return { buffer: m ? context.buffer.slice(m.end) : context.buffer };
       }),
       // Everything up to a prompt at the cursor belongs to the hop it ends.
       clearBuffer: assign({ buffer: '' }),
-      arrived: sendTo('io', { type: 'ARRIVED' } satisfies IoCommand),
+      arrived: sendTo('io', (_, p: { hop: number }): IoCommand => ({
+        type: 'ARRIVED',
+        hop: p.hop,
+      })),
       fail: assign((_, p: { failure: Failure }) => ({ failure: p.failure })),
       write: sendTo('io', (_, p: { output: Output }): IoCommand => ({
         type: 'WRITE',
         output: p.output,
       })),
-      wrote: assign({ fresh: false }),
-      resetSelect: assign({ pages: 1, seen: [], rowsAtTurn: null }),
+      wrote: assign(({ context }) => {
+        const now = screenState(context.screen);
+        if (context.menu) menuTyped(context.menu);
+        return { fresh: false, written: now.signature, stale: now.rowsAbove, recent: '' };
+      }),
+      resetSelect: assign(({ context }, p: { line: string; item: string }) => {
+        const menu = newMenu(p.line, p.item);
+        readLines(menu, context.recent);
+        return { pages: 1, menu };
+      }),
       choose: sendTo('io', ({ context }, p: Menu & { send: string }): IoCommand => {
-        const entry =
-          entriesNow(context, p).find((e) => profileRegex(p.item).test(e.label ?? '')) ?? {};
+        const entry = page(context).match ?? {};
         const text = p.send.replace(
           /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
           (_, g: string) => entry[g] ?? '',
         );
         return { type: 'WRITE', output: { text: `${text}\r` } };
       }),
-      turnPage: assign(({ context }, p: Menu) => {
-        const seen = [...context.seen, ...newLabels(context, p)];
-        // What the old page printed must not count as the next page being drawn.
-        return {
-          pages: context.pages + 1,
-          seen,
-          buffer: '',
-          rowsAtTurn: entryRows(context.screen, p.line),
-        };
+      turnPage: assign(({ context }) => {
+        if (context.menu) pageSeen(context.menu, page(context));
+        return { pages: context.pages + 1 };
       }),
       selectFailed: assign(
         ({ context }, p: Menu & { label: StepLabel; why: string; timeout?: boolean }) => {
-          const seen = [...context.seen, ...newLabels(context, p)];
+          if (context.menu) pageSeen(context.menu, page(context));
           const failure: Failure = {
             kind: p.timeout ? 'timeout' : 'select',
             label: p.label,
             patterns: [p.item],
-            message: selectFailureText(p.item, p.why, seen),
+            message: selectFailureText(p.item, p.why, context.menu?.order ?? []),
           };
           return { failure };
         },
@@ -330,11 +387,16 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
     id: 'nav',
     context: ({ input }) => ({
       buffer: '',
-      fresh: false,
+      recent: '',
+      tail: '',
+      // Nothing typed yet: what is on the screen counts (a walk that goes on from a hop left
+      // at its prompt, a menu at rest).
+      fresh: true,
+      written: null,
+      stale: [],
       failure: null,
       pages: 1,
-      seen: [],
-      rowsAtTurn: null,
+      menu: null,
       screen: input?.screen ?? BLANK_SCREEN,
     }),
     initial: program.hops.length > 0 ? 'hop1' : 'ready',

@@ -35,6 +35,7 @@ export function earliestMatch(text: string, patterns: string[]): EarliestMatch |
 }
 
 const compiledGlobal = new Map<string, RegExp>();
+const compiledAtEnd = new Map<string, RegExp>();
 
 /** Every match of a profile regex in `text` (the `g` form, compiled once per source). */
 export function allMatches(text: string, source: string): RegExpExecArray[] {
@@ -48,8 +49,17 @@ export function allMatches(text: string, source: string): RegExpExecArray[] {
 
 /**
  * Whether a pattern matches at the very end of `text` (what leads up to the cursor): only
- * spaces may follow the match, on the same line. This is how a prompt is "at the cursor".
+ * spaces may follow the match, on the line it ends on, and that line is not blank. This is how
+ * a prompt is "at the cursor".
  */
 export function matchesAtEnd(text: string, source: string): boolean {
-  return allMatches(text, source).some((m) => /^[ \t]*$/.test(text.slice(m.index + m[0].length)));
+  const trimmed = text.replace(/[ \t]+$/, '');
+  if (trimmed === '' || trimmed.endsWith('\n')) return false;
+  let re = compiledAtEnd.get(source);
+  if (!re) {
+    // One anchored search: a match that overlaps an earlier one is found too.
+    re = new RegExp(`(?:${source})[ \\t]*$(?![\\s\\S])`, 'm');
+    compiledAtEnd.set(source, re);
+  }
+  return re.test(text);
 }

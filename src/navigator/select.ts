@@ -1,14 +1,17 @@
-// How `select` reads a menu: entries on the rendered screen (several per row in menus laid out
-// in columns), a page counted as drawn when the menu's prompt stands at the cursor, and a
-// failure that always lists what was seen and the closest entry.
+// How the walk reads the screen: a prompt at the cursor, and a menu (`select`): entries on the
+// rendered screen (several per row in menus laid out in columns) that were not there when
+// gatewalk last typed, and entries in the lines that arrived since; a page counts as drawn when
+// the menu's prompt stands at the cursor. A failure always lists what was seen and the closest.
 import { closest } from '../profiles/diagnostics.js';
-import { allMatches, matchesAtEnd } from './matcher.js';
+import { allMatches, matchesAtEnd, profileRegex } from './matcher.js';
 
 /** What the walk reads of the terminal: parsed as bytes arrive, so always current. */
 export interface ScreenView {
   /** The text leading up to the cursor (a few rows; the cursor's row cut at the cursor). */
   beforeCursor(rows?: number): string;
   snapshot(): { lines: string[]; cursor: { row: number; col: number } };
+  /** The last chunk was plain text the screen has not parsed yet (reading it costs a parse). */
+  readonly lastWriteHeld?: boolean;
 }
 
 export type Entry = Record<string, string>;
@@ -18,58 +21,129 @@ export function menuEntries(rows: string[], line: string): Entry[] {
   return rows.flatMap((row) => allMatches(row, line).map((m) => ({ ...m.groups })));
 }
 
-/**
- * The entries a person sees now: in the screen's rows above the cursor's (the cursor's row may
- * still be being drawn), and in whole lines of the text that arrived since the last answer
- * (a long list scrolls rows off the screen within one chunk).
- */
-export function visibleEntries(screen: ScreenView, recent: string, line: string): Entry[] {
+/** The screen as it stands: its rows, the cursor, and the rows above the cursor. */
+export function screenState(screen: ScreenView): { signature: string; rowsAbove: string[] } {
   const { lines, cursor } = screen.snapshot();
-  const complete = recent.slice(0, recent.lastIndexOf('\n') + 1).split('\n');
-  return [...menuEntries(lines.slice(0, cursor.row), line), ...menuEntries(complete, line)];
-}
-
-/** The screen's rows above the cursor that hold entries, as they read now. */
-export function entryRows(screen: ScreenView, line: string): string[] {
-  const { lines, cursor } = screen.snapshot();
-  return lines.slice(0, cursor.row).filter((row) => allMatches(row, line).length > 0);
+  return {
+    signature: `${cursor.row}:${cursor.col}\n${lines.join('\n')}`,
+    rowsAbove: lines.slice(0, cursor.row),
+  };
 }
 
 /**
- * Since the page was turned, has a page come: entry lines arrived in the text, or the screen's
- * entry rows changed (a menu redrawn in place)? Until then the old page's prompt, or the part
- * of it that had arrived when the page was turned, is not the new page's end.
+ * A menu as `select` reads it. The lines that arrive are read once each, as they complete (a
+ * listing of megabytes costs one pass); only what the current page needs is kept. Mutated in
+ * place by the walk's actions: copying it per chunk would cost as much as the listing.
  */
-export function newPageArrived(
-  screen: ScreenView,
-  recent: string,
-  line: string,
-  rowsAtTurn: string[],
-): boolean {
-  const complete = recent.slice(0, recent.lastIndexOf('\n') + 1).split('\n');
-  if (menuEntries(complete, line).length > 0) return true;
-  const rows = entryRows(screen, line);
-  return rows.length !== rowsAtTurn.length || rows.some((r, i) => r !== rowsAtTurn[i]);
+export interface MenuState {
+  line: string;
+  item: string;
+  /** The line the text since the last write ends in, not complete yet. */
+  partial: string;
+  /** Entries in the lines since the last write: how many, the first matching `item`, labels. */
+  count: number;
+  match: Entry | null;
+  labels: string[];
+  /** How many of those labels no earlier page had. */
+  novel: number;
+  /** Labels of the pages turned so far, and every label in the order first seen. */
+  seen: Set<string>;
+  order: string[];
 }
 
-/** A page is drawn when entries are visible and the menu's prompt (`pageEnd`) is at the cursor. */
-export function pageDrawn(
-  screen: ScreenView,
-  recent: string,
-  line: string,
-  pageEnd: string,
-): boolean {
+export function newMenu(line: string, item: string): MenuState {
+  return {
+    line,
+    item,
+    partial: '',
+    count: 0,
+    match: null,
+    labels: [],
+    novel: 0,
+    seen: new Set(),
+    order: [],
+  };
+}
+
+/** Forgets the lines read (gatewalk typed: what comes next is a new page). */
+export function menuTyped(menu: MenuState): void {
+  menu.partial = '';
+  menu.count = 0;
+  menu.match = null;
+  menu.labels = [];
+  menu.novel = 0;
+}
+
+function take(menu: MenuState, entries: Entry[]): void {
+  for (const e of entries) {
+    menu.count++;
+    if (!menu.match && profileRegex(menu.item).test(e.label ?? '')) menu.match = e;
+    if (!e.label) continue;
+    menu.labels.push(e.label);
+    if (!menu.seen.has(e.label)) menu.novel++;
+  }
+}
+
+/** Reads the lines that `chunk` completes (each line is read once, whatever came before). */
+export function readLines(menu: MenuState, chunk: string): void {
+  if (!chunk.includes('\n')) {
+    menu.partial = (menu.partial + chunk).slice(-8192);
+    return;
+  }
+  const lines = (menu.partial + chunk).split('\n');
+  menu.partial = (lines.pop() ?? '').slice(-8192);
+  take(menu, menuEntries(lines, menu.line));
+}
+
+/** What a page shows now: its entries, whether one matches, whether any label is new. */
+export interface PageView {
+  count: number;
+  match: Entry | null;
+  /** Some label no earlier page had. */
+  novel: boolean;
+  /** The entries on the screen's new rows (a screenful at most). */
+  onScreen: Entry[];
+}
+
+/**
+ * The page a person sees since gatewalk last typed: rows above the cursor that were not on the
+ * screen then (the cursor's row may still be being drawn), and the lines that arrived since (a
+ * long list scrolls rows off the screen within one chunk).
+ */
+export function pageView(screen: ScreenView, stale: string[], menu: MenuState): PageView {
+  const before = new Set(stale);
+  const rows = screenState(screen).rowsAbove.filter((r) => !before.has(r));
+  const onScreen = menuEntries(rows, menu.line);
+  const item = profileRegex(menu.item);
+  return {
+    count: onScreen.length + menu.count,
+    match: onScreen.find((e) => item.test(e.label ?? '')) ?? menu.match,
+    novel: menu.novel > 0 || onScreen.some((e) => e.label && !menu.seen.has(e.label)),
+    onScreen,
+  };
+}
+
+/** The page is looked at for the last time (turned, or failed): its labels join `seen`. */
+export function pageSeen(menu: MenuState, view: PageView): void {
+  for (const label of [...view.onScreen.map((e) => e.label ?? ''), ...menu.labels]) {
+    if (label === '' || menu.seen.has(label)) continue;
+    menu.seen.add(label);
+    menu.order.push(label);
+  }
+}
+
+/**
+ * Whether a pattern is worth looking for at the cursor now: a chunk of plain text the screen
+ * held back is only rendered when the stream's last line already reads like the pattern.
+ */
+export function worthALook(screen: ScreenView, lastLine: string, pattern: string): boolean {
+  return !screen.lastWriteHeld || matchesAtEnd(lastLine, pattern);
+}
+
+/** The menu's prompt (`pageEnd`) stands at the cursor, on a line that is not itself an entry. */
+export function pageEndAtCursor(screen: ScreenView, line: string, pageEnd: string): boolean {
   const here = screen.beforeCursor(1);
-  return (
-    matchesAtEnd(here, pageEnd) &&
-    menuEntries([here], line).length === 0 &&
-    visibleEntries(screen, recent, line).length > 0
-  );
-}
-
-/** Labels in the order first seen, without repeats. */
-export function labelsOf(entries: Entry[]): string[] {
-  return [...new Set(entries.map((e) => e.label ?? '').filter((l) => l !== ''))];
+  return matchesAtEnd(here, pageEnd) && menuEntries([here], line).length === 0;
 }
 
 /** The text an item regex most likely stands for: `^db\-prod\-01$` reads `db-prod-01`. */

@@ -33,6 +33,8 @@ export interface NavSession {
    * lower one when a command ended the hop's shell, -1 once closed.
    */
   at: number;
+  /** Each hop's prompt line as it stood when the hop was reached (null: not recorded). */
+  prompts: (string | null)[];
 }
 
 function openShell(connection: SshConnection, profile: ResolvedProfile): Promise<ClientChannel> {
@@ -71,7 +73,14 @@ export async function openSession(
     pty = new Pty(channel, { cols: profile.terminal.cols, rows: profile.terminal.rows });
     options.onPty?.(pty);
     const result = await walk(profile, pty, prepared, options);
-    return { profile, connection, pty, walk: result, at: profile.hops.length - 1 };
+    return {
+      profile,
+      connection,
+      pty,
+      walk: result,
+      at: profile.hops.length - 1,
+      prompts: result.prompts,
+    };
   } catch (err) {
     connection.close();
     pty?.screen.dispose();
@@ -124,7 +133,13 @@ export async function switchTarget(
   const rest: ResolvedProfile = { ...target, hops: target.hops.slice(shared) };
   const prepared = await prepareWalk(rest, options.secrets);
   const result = await walk(rest, session.pty, prepared, options);
-  return { ...session, profile: target, walk: result, at: target.hops.length - 1 };
+  return {
+    ...session,
+    profile: target,
+    walk: result,
+    at: target.hops.length - 1,
+    prompts: [...session.prompts.slice(0, shared), ...result.prompts],
+  };
 }
 
 export { closeSession, leaveHops } from './leave.js';

@@ -32,6 +32,12 @@ export interface WalkResult {
   trace: TraceEntry[];
   /** Output after the last prompt that no wait consumed. */
   leftover: string;
+  /**
+   * Each hop's prompt as it stood at the cursor when the hop was reached (its line up to the
+   * cursor), by program hop; null for hops without a prompt. Tells apart hops whose prompt
+   * regexes would both match a line.
+   */
+  prompts: (string | null)[];
   ms: number;
   /** The clock reading (options.now, performance.now by default) when the walk started. */
   startedAt: number;
@@ -157,6 +163,7 @@ export async function walk(
   const started = now();
   const trace: TraceEntry[] = [];
   const hopStarts: number[] = [];
+  const prompts: (string | null)[] = program.hops.map(() => null);
   const render = (o: Output) => {
     if (!('secret' in o)) return o.text;
     const value = secrets[o.secret]?.() ?? '';
@@ -173,10 +180,11 @@ export async function walk(
     if (pty.closed) onClose();
     receive((cmd) => {
       if (cmd.type === 'ARRIVED') {
-        pty.answerQueries = true;
+        pty.arrived();
+        prompts[cmd.hop] = pty.screen.beforeCursor(1);
         return;
       }
-      if ('leaving' in cmd.output) pty.answerQueries = false;
+      if ('leaving' in cmd.output) pty.leaving();
       pty.write(render(cmd.output), { secret: 'secret' in cmd.output });
     });
     return () => {
@@ -243,7 +251,7 @@ export async function walk(
     at: hopStarts[i] ?? 0,
     ms: Math.round(((hopStarts[i + 1] ?? ms) - (hopStarts[i] ?? 0)) * 1000) / 1000,
   }));
-  return { hops, trace, leftover: end.context.buffer, ms, startedAt: started };
+  return { hops, trace, leftover: end.context.buffer, prompts, ms, startedAt: started };
 }
 
 async function walkError(

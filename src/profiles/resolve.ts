@@ -25,8 +25,10 @@ import type {
 } from './types.js';
 
 /** The last line of a drawn menu page, when the profile does not say: a prompt or a pager. */
-// A page's last line reads like a prompt: ASCII or full-width punctuation (`请输入资产ID：`).
-export const DEFAULT_PAGE_END = String.raw`(?:[:>$#?%\]：＞？》]|--More--|\(END\))\s*$`;
+// A page's last line reads like a prompt: ASCII punctuation and a space (`[Host]> `; a line
+// that heads a section, `Staging:`, has none), full-width punctuation (`请输入资产ID：`), or a
+// pager's prompt.
+export const DEFAULT_PAGE_END = String.raw`(?:[:>$#?%\]] |[：＞？》]|--More--|\(END\))\s*$`;
 
 /** `~` expands; a relative path resolves against the profile file's folder. */
 export function resolveFilePath(path: string, dir: string): string {

@@ -10,11 +10,13 @@ import {
   type NavSession,
   type OpenOptions,
 } from '../navigator/session.js';
-import { prepareWalk, walk, type WalkProgress } from '../navigator/walk.js';
+import type { WalkProgress } from '../navigator/walk.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
 import { resolveSecret } from '../profiles/secrets.js';
 import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
+import { hopAtCursor } from '../shell/position.js';
 import { directProfile, looksDirect } from './direct.js';
+import { reopenSession } from './reopen.js';
 import { ManagedSession, recordPty, type SessionInfo, type SessionSpec } from './session.js';
 import { TranscriptWriter } from './transcript.js';
 
@@ -199,8 +201,16 @@ export class SessionManager {
     const session = this.get(id);
     this.disarmIdle(session.id);
     if (session.state === 'closed') return;
-    // A session whose last hop was lost still leaves the hops it stands in.
-    const leave = session.shell.busy === null && !session.nav.pty.closed && session.nav.at >= 0;
+    // A reopen on the way finishes first: it types into the same terminal.
+    await session.reopening;
+    // Closed by another call meanwhile.
+    if ((session.state as string) === 'closed') return;
+    const nav = session.nav;
+    // A session whose last hop was lost still leaves the hops it stands in, read off the
+    // screen again: a hop taken for left may be back.
+    if (!nav.pty.closed && nav.at >= 0)
+      nav.at = Math.max(nav.at, hopAtCursor(nav, nav.profile.hops.length - 1));
+    const leave = session.shell.busy === null && !nav.pty.closed && nav.at >= 0;
     session.markClosed(reason);
     await closeSession(session.nav, { leave, secrets: this.options.connect?.secrets });
     session.dispose();
@@ -239,8 +249,9 @@ export class SessionManager {
   }
 
   /**
-   * Walks a broken session's path again: from the hop it still stands at when its connection is
-   * alive (a command ended the last hop's shell), else from scratch on a new connection.
+   * Walks a broken session's path again: from the hop it stands at when its connection is
+   * alive (a command ended the last hop's shell), else from scratch on a new connection. One
+   * reopen at a time; close_session waits for it.
    */
   async reopen(id: string | null | undefined, onProgress?: (p: WalkProgress) => void) {
     const session = this.get(id);
@@ -249,39 +260,28 @@ export class SessionManager {
         'session_not_broken',
         `session ${session.id} is ${session.state}: reopen is for broken sessions`,
       );
-    const profile = this.resolve(session.spec.profile, session.spec.params);
-    const old = session.nav;
-    if (!old.pty.closed && old.at >= 0 && old.at < old.profile.hops.length - 1) {
-      const rest: ResolvedProfile = { ...old.profile, hops: old.profile.hops.slice(old.at + 1) };
-      const options = this.openOptions(onProgress);
-      try {
-        const walked = await walk(rest, old.pty, await prepareWalk(rest, options.secrets), options);
-        session.rewalked({ ...old, walk: walked, at: old.profile.hops.length - 1 });
-        session.transcript.note('reopen', {
-          note: `walked again from hop ${old.profile.hops[old.at]?.name}`,
-        });
-        return { session, nav: session.nav };
-      } catch {
-        // Not there after all: walk the whole path again on a new connection.
-      }
-    }
-    const loginSecrets = await this.loginSecrets(profile);
-    const nav = await openSession(profile, {
-      ...this.openOptions(onProgress),
-      onPty: (pty) => {
-        for (const value of loginSecrets) pty.secrets.add(value);
-      },
+    if (session.reopening)
+      throw new GatewalkError(
+        'session_busy',
+        `session ${session.id} is being reopened already: wait for that call to return`,
+      );
+    const reopening = reopenSession(session, {
+      profile: this.resolve(session.spec.profile, session.spec.params),
+      options: this.openOptions(onProgress),
+      loginSecrets: () =>
+        this.loginSecrets(this.resolve(session.spec.profile, session.spec.params)),
+      gone: () => this.shuttingDown || session.state !== 'broken',
     });
-    // Closed (or the server stopping) while the path was walked again: do not come back.
-    if (this.shuttingDown || session.state !== 'broken') {
-      await closeSession(nav, { leave: false });
-      throw new GatewalkError('session_closed', `session ${session.id} was closed meanwhile`);
+    session.reopening = reopening.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      const nav = await reopening;
+      return { session, nav };
+    } finally {
+      session.reopening = null;
     }
-    old.connection.close();
-    old.pty.screen.dispose();
-    session.replaceNav(nav);
-    session.transcript.note('reopen', { note: 'path walked again; shell state was lost' });
-    return { session, nav };
   }
 
   private armIdle(id: string): void {

@@ -70,6 +70,8 @@ export class ManagedSession {
   private inProgress = 0;
   /** Broken by what a call found out and reports itself (a hop left): its result stands. */
   private explained = false;
+  /** A reopen on the way (close waits for it). */
+  reopening: Promise<void> | null = null;
   private detach: () => void = () => {};
 
   constructor(

@@ -9,7 +9,8 @@ import type { Handler, Hop } from '../profiles/types.js';
 import { frameCommand, prepareCommand, redactSecrets, type ShellFlavor } from './framing.js';
 import { CommandOutput } from './output.js';
 import { HopGuard } from './hop-guard.js';
-import { probeShell } from './prepare.js';
+import { probeShell, type ShellKind } from './prepare.js';
+
 import {
   settleAtDeadline,
   statusOf,
@@ -55,6 +56,9 @@ export class ShellExecutor {
   private readonly finished = new Map<string, Running>();
   /** The shell's flavor once the hop's shell was probed and prepared (posix hops). */
   private flavor: ShellFlavor | null = null;
+  /** What answered the probe: bash, zsh, ksh (mksh), fish or sh. */
+  private shellName: string | null = null;
+  private refused: GatewalkError | null = null;
   private starting = false;
 
   private readonly guard: HopGuard;
@@ -100,7 +104,7 @@ export class ShellExecutor {
 
   private async startAndWait(command: string, options: ExecuteOptions): Promise<CommandResult> {
     if (this.hop.shell === 'posix' && this.flavor === null) await this.prepare();
-    const run = await this.start(command, options.memoryChars);
+    const run = await this.start(command, options.memoryChars, options.timeoutMs);
     run.command = command;
     this.options.onCommand?.({ phase: 'start', id: run.id, command });
     await waitForRun(run, options.timeoutMs ?? 30_000);
@@ -165,6 +169,9 @@ export class ShellExecutor {
       ['\x1c', graceMs],
     ];
     for (const [key, wait] of steps) {
+      // A key is typed only where the command runs: if its hop is gone, the command is over.
+      if (this.hopEnded(run, run.pending, run.pending.slice(run.pending.lastIndexOf('\n') + 1)))
+        return this.result(run);
       this.session.pty.write(key);
       await waitForRun(run, wait);
       if (run.phase === 'done') return this.result(run);
@@ -181,10 +188,19 @@ export class ShellExecutor {
    * commands in is refused with an error that names it; nothing else is typed then.
    */
   private async prepare(): Promise<void> {
+    // A shell refused once (csh, a multiplexer) is not asked again: the probe would be typed
+    // again for nothing.
+    if (this.refused) throw this.refused;
     await this.guard.atPrompt();
-    const kind = await probeShell(this.session, 10_000);
-    this.flavor = kind.flavor;
-    const prep = await this.start(prepareCommand(kind.flavor));
+    let kind: ShellKind;
+    try {
+      kind = await probeShell(this.session, 10_000);
+    } catch (err) {
+      if (err instanceof GatewalkError && /^shell_(unsupported|multiplexer)$/.test(err.code))
+        this.refused = err;
+      throw err;
+    }
+    const prep = await this.start(prepareCommand(kind.flavor), undefined, undefined, kind.flavor);
     await waitForRun(prep, 10_000);
     if (prep.phase !== 'done') {
       await this.interrupt(1000).catch(() => undefined);
@@ -193,20 +209,32 @@ export class ShellExecutor {
         `the ${kind.name} shell at hop "${this.hop.name}" did not finish its preparation command`,
       );
     }
+    this.flavor = kind.flavor;
+    this.shellName = kind.name;
+  }
+
+  /** The shell's flavor, once the hop's shell has been probed (posix hops). */
+  get shellFlavor(): ShellFlavor | null {
+    return this.flavor;
   }
 
   get busy(): string | null {
     return this.current?.id ?? null;
   }
 
-  private async start(command: string, memoryChars?: number): Promise<Running> {
-    await this.guard.atPrompt();
+  private async start(
+    command: string,
+    memoryChars?: number,
+    timeoutMs?: number,
+    flavor = this.flavor ?? 'posix',
+  ): Promise<Running> {
+    await this.guard.atPrompt(timeoutMs);
     const hop = this.hop;
     const id = `cmd_${randomBytes(6).toString('hex')}`;
-    const frame =
-      hop.shell === 'posix' ? frameCommand(command, undefined, this.flavor ?? 'posix') : null;
+    const frame = hop.shell === 'posix' ? frameCommand(command, undefined, flavor) : null;
     const run: Running = {
       id,
+      at: this.session.at,
       command: null,
       frame,
       startedAt: new Date().toISOString(),
@@ -262,17 +290,20 @@ export class ShellExecutor {
       }
       if (at < 0) {
         run.pending = pending.slice(-64 * 1024);
+        // The host logged out as the line was typed: it went to the hop below, if anywhere.
+        this.hopEnded(run, '', pending.slice(pending.lastIndexOf('\n') + 1));
         return;
       }
       run.phase = 'body';
       pending = pending.slice(at + marker.length);
       fresh = pending;
     }
-    // A prompt the profile answers is not one the caller has to.
-    const answered = this.answerHandlers(run, fresh, handlers);
     let end: RegExpExecArray | ReturnType<typeof earliestMatch> = run.frame
       ? run.frame.end.exec(pending)
       : null;
+    // A prompt the profile answers is not one the caller has to; once the command is over,
+    // nothing is answered (the answer would land at the shell's prompt).
+    const answered = !end && this.answerHandlers(run, fresh, handlers);
     if (!end && (!run.frame || run.interrupted)) {
       end = earliestMatch(pending, [run.prompt]);
       if (end && run.frame) {
@@ -297,7 +328,7 @@ export class ShellExecutor {
     }
     const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
     if (this.hopEnded(run, pending, lastLine)) return;
-    if (run.frame && this.guard.lineDropped(pending, lastLine)) {
+    if (run.frame && this.shellName === 'ksh' && this.guard.lineDropped(pending, lastLine)) {
       // mksh drops the rest of a line after a syntax error in eval, end marker included.
       run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
       this.finish(run, 2);
@@ -318,7 +349,7 @@ export class ShellExecutor {
     const below = this.guard.shellEnded(lastLine);
     if (below < 0) return false;
     run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
-    run.leftHop = this.guard.endedBelow(below, run.output.view(4096).text);
+    run.leftHop = this.guard.endedBelow(below, run.output.view(4096).text, run.phase !== 'start');
     this.finish(run, run.leftHop.exit_code ?? null);
     return true;
   }
@@ -326,7 +357,7 @@ export class ShellExecutor {
   /** The connection closed while the command ran. */
   private closedDuring(run: Running): void {
     if (run.phase === 'done') return;
-    run.leftHop = this.guard.closed();
+    run.leftHop = this.guard.closed(run.at);
     this.finish(run, run.leftHop.exit_code ?? null);
   }
 

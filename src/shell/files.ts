@@ -20,6 +20,15 @@ export function shPath(path: string): string {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** The file tools type POSIX commands: a fish hop gets a clear refusal, not a syntax error. */
+function requirePosix(sh: ShellExecutor, what: string): void {
+  if (sh.shellFlavor === 'fish')
+    throw new GatewalkError(
+      'shell_not_posix',
+      `${what}: the file tools run POSIX commands (dd, base64, sha256sum, find) and this hop runs fish: start sh in a step of the profile (send_text: exec sh), or use execute_command`,
+    );
+}
+
 async function run(
   sh: ShellExecutor,
   command: string,
@@ -32,6 +41,7 @@ async function run(
     maxOutput: Number.MAX_SAFE_INTEGER,
     memoryChars: 4 * READ_CHUNK,
   });
+  requirePosix(sh, what);
   if (r.status !== 'done') {
     // Leave the session usable: stop what still runs before saying it stalled.
     await sh.interrupt().catch(() => undefined);
@@ -55,6 +65,7 @@ async function requireTools(sh: ShellExecutor): Promise<string> {
     'command -v base64 >/dev/null 2>&1 && echo base64=yes; for t in sha256sum "busybox sha256sum" "shasum -a 256"; do if echo | $t >/dev/null 2>&1; then echo "sha=$t"; break; fi; done',
     'checking the remote tools',
   );
+
   if (!out.includes('base64=yes')) {
     throw new GatewalkError(
       'remote_no_base64',
@@ -233,6 +244,7 @@ export async function searchLogs(
     `find ${shPath(path)} -type f -name ${shQuote(include)} -exec grep -nHE -e ${shQuote(pattern)} {} + 2>/dev/null | head -n ${maxMatches + 1}`,
     { timeoutMs: 60_000, maxOutput: Number.MAX_SAFE_INTEGER, memoryChars: 4 * READ_CHUNK },
   );
+  requirePosix(sh, `searching ${path}`);
   if (out.status !== 'done')
     throw new GatewalkError(
       'search_stalled',

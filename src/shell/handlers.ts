@@ -34,11 +34,17 @@ export function answerHandlers(
     io.stop();
     return true;
   }
-  answerHandler(handler, io.write, io.secrets, (err) => {
-    // No answer to give: stop the command the way a fail: handler does, and say why
-    // (a bare Ctrl-C would also take the end marker with it and leave it running).
-    run.failure = `the profile could not answer a prompt: ${err.message}`;
-    io.stop();
+  answerHandler(handler, {
+    write: io.write,
+    // A secret read slowly is not typed once the command is over (it would reach the prompt).
+    live: () => run.phase !== 'done',
+    ...(io.secrets ? { secrets: io.secrets } : {}),
+    unreadable: (err) => {
+      // No answer to give: stop the command the way a fail: handler does, and say why
+      // (a bare Ctrl-C would also take the end marker with it and leave it running).
+      run.failure = `the profile could not answer a prompt: ${err.message}`;
+      io.stop();
+    },
   });
   return true;
 }
@@ -46,16 +52,22 @@ export function answerHandlers(
 /** Types a handler's answer (text, or a secret read now); `fail:` handlers are the caller's. */
 export function answerHandler(
   handler: Handler,
-  write: (data: string, secret: boolean) => void,
-  secrets?: SecretContext,
-  unreadable?: (err: Error) => void,
+  io: {
+    write: (data: string, secret: boolean) => void;
+    /** Still the moment to answer: checked again once a secret has been read. */
+    live: () => boolean;
+    secrets?: SecretContext;
+    unreadable?: (err: Error) => void;
+  },
 ): void {
   const action = handler.action;
-  if (action.kind === 'send_text') write(`${action.text}\r`, false);
+  if (action.kind === 'send_text') io.write(`${action.text}\r`, false);
   else if (action.kind === 'send_secret') {
-    void resolveSecret(action.secret, secrets).then(
-      (value) => write(`${value}\r`, true),
-      (err: unknown) => unreadable?.(err instanceof Error ? err : new Error(String(err))),
+    void resolveSecret(action.secret, io.secrets).then(
+      (value) => {
+        if (io.live()) io.write(`${value}\r`, true);
+      },
+      (err: unknown) => io.unreadable?.(err instanceof Error ? err : new Error(String(err))),
     );
   }
 }

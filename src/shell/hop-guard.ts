@@ -6,7 +6,8 @@ import { matchesAtEnd } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { Hop } from '../profiles/types.js';
 import { redactSecrets } from './framing.js';
-import { hopAtCursor, settleAtPrompt } from './position.js';
+import { lowerHopAtCursor, settleAtPrompt } from './position.js';
+
 import type { ExecutorOptions, HopLeft } from './types.js';
 
 export class HopGuard {
@@ -29,25 +30,35 @@ export class HopGuard {
    * follows the end marker). A host that logged out behind a menu, or a hop's shell that ended,
    * leaves another prompt there: then nothing is typed and the session says where it is.
    */
-  async atPrompt(): Promise<void> {
+  async atPrompt(timeoutMs = this.session.profile.timeoutMs): Promise<void> {
     const hops = this.session.profile.hops;
     if (this.session.at !== this.last) throw this.lostError();
     const { at, failure } = await settleAtPrompt(this.session, {
-      timeoutMs: this.session.profile.timeoutMs,
+      // The prompt may take as long as a step of the profile; a call that gives itself less
+      // (timeout_s) waits no longer than that (0: the caller only starts the command).
+      timeoutMs: Math.min(timeoutMs || Infinity, this.session.profile.timeoutMs),
       handlers: [...this.session.profile.on, ...this.hop.on],
       ...(this.options.secrets ? { secrets: this.options.secrets } : {}),
     });
     if (at === this.last) return;
-    const screen = this.session.pty.screen.text().split('\n').slice(-6).join('\n');
+    const screen = redactSecrets(
+      this.session.pty.screen.text().split('\n').slice(-6).join('\n'),
+      this.session.pty.secrets,
+    );
+    if (at < 0 && failure === undefined)
+      // Something stands after the prompt (a background job's output, a line left open):
+      // nothing is typed, nothing is concluded.
+      throw new GatewalkError(
+        'prompt_not_at_cursor',
+        `the prompt of hop "${this.hop.name}" is not at the cursor, so nothing was typed: output came after it (a background job?) or the shell waits for more of a line. Press Enter (send_keys enter) for a fresh prompt, or interrupt. The screen ends with:\n${screen}`,
+      );
     const why =
       failure ??
-      (at >= 0
-        ? `the prompt of hop "${hops[at]?.name}" is at the cursor instead (the host logged out, or its shell ended)`
-        : `the prompt of hop "${this.hop.name}" is not at the cursor, nor any other hop's`);
+      `the prompt of hop "${hops[at]?.name}" is at the cursor instead (the host logged out, or its shell ended)`;
     this.leave(at, why);
     throw new GatewalkError(
       'hop_lost',
-      `${this.lostText()}: ${why}. Nothing was typed. The screen ends with:\n${redactSecrets(screen, this.session.pty.secrets)}`,
+      `${this.lostText()}: ${why}. Nothing was typed. The screen ends with:\n${screen}`,
     );
   }
 
@@ -86,8 +97,8 @@ export class HopGuard {
 
   /**
    * While a command runs: did it end the hop's shell (`exit 7`, `exec`, the `kubectl exec`
-   * session ending)? Then the prompt of a hop below is at the cursor, and not one this hop's
-   * prompt also matches (a nested shell of the same kind). Returns that hop, or -1.
+   * session ending, a host logging out as the line was typed)? Then a lower hop's prompt
+   * stands at the cursor, as it read when the walk reached that hop. Returns that hop, or -1.
    */
   shellEnded(lastLine: string): number {
     if (this.session.at <= 0) return -1;
@@ -95,10 +106,7 @@ export class HopGuard {
       .slice(0, this.session.at)
       .flatMap((h) => h.prompt ?? []);
     if (!this.worthALook(lastLine, prompts)) return -1;
-    const below = hopAtCursor(this.session, this.session.at - 1);
-    if (below < 0) return -1;
-    const own = matchesAtEnd(this.session.pty.screen.beforeCursor(), this.hop.prompt ?? '');
-    return own ? -1 : below;
+    return lowerHopAtCursor(this.session, this.session.at);
   }
 
   /**
@@ -107,7 +115,10 @@ export class HopGuard {
    */
   lineDropped(pending: string, lastLine: string): boolean {
     const prompt = this.hop.prompt ?? '';
-    if (!this.worthALook(lastLine, [prompt]) || !/syntax error/i.test(pending)) return false;
+    if (!this.worthALook(lastLine, [prompt])) return false;
+    // Its own complaint on the line before the prompt, and nothing else after it.
+    const lines = pending.split('\n');
+    if (!/^(?:E: )?\S*mksh: .*syntax error/.test(lines.at(-2) ?? '')) return false;
     return matchesAtEnd(this.session.pty.screen.beforeCursor(), prompt);
   }
 
@@ -120,11 +131,20 @@ export class HopGuard {
     return !this.session.pty.screen.lastWriteHeld || prompts.some((p) => matchesAtEnd(lastLine, p));
   }
 
-  /** The command ended the hop's shell: its status is what kubectl printed, if it did. */
-  endedBelow(below: number, outputTail: string): HopLeft {
-    const code = /command terminated with exit code (\d+)/.exec(outputTail)?.[1];
+  /**
+   * The command ended the hop's shell: its status is what kubectl printed last, if it did. Or
+   * the hop was gone before the command started (a logout as the line was typed).
+   */
+  endedBelow(below: number, outputTail: string, started = true): HopLeft {
+    const codes = [...outputTail.matchAll(/^command terminated with exit code (\d+)\s*$/gm)];
+    const code = codes.at(-1)?.[1];
     const exitCode = code === undefined ? null : Number(code);
     const name = this.session.profile.hops[below]?.name ?? '?';
+    if (!started)
+      return this.leave(
+        below,
+        `the prompt of hop "${name}" came back before the command started at hop "${this.hop.name}" (the host logged out as it was typed?): it did not run there`,
+      );
     return this.leave(
       below,
       `the command ended the shell of hop "${this.hop.name}"${exitCode === null ? '' : ` (exit code ${exitCode})`}: the prompt of hop "${name}" came back`,
@@ -136,8 +156,8 @@ export class HopGuard {
    * The connection closed: on the first hop, with an exit status, the shell ended it and the
    * status is the command's; without one, the connection dropped.
    */
-  closed(): HopLeft {
-    const exitCode = this.session.at === 0 ? this.session.pty.exitStatus : null;
+  closed(at: number): HopLeft {
+    const exitCode = at === 0 ? this.session.pty.exitStatus : null;
     return exitCode === null
       ? this.leave(-1, 'the connection closed while the command ran', null, true)
       : this.leave(

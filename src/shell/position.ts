@@ -1,16 +1,46 @@
 // Where a session stands, read off the rendered screen: the hop whose prompt is at the cursor.
 // Checked before anything is typed (a host that logged out behind a menu leaves the menu's
 // prompt there) and while a command runs (a command that ended the hop's shell leaves the
-// prompt of the hop below).
+// prompt of the hop below). A lower hop's prompt is known exactly as it stood when the walk
+// reached it: two hops' prompt regexes may both match a line, their prompts seldom read alike.
 import { earliestMatch, matchesAtEnd } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { SecretContext } from '../profiles/secrets.js';
 import type { Handler } from '../profiles/types.js';
 import { answerHandler } from './handlers.js';
 
-/** The highest hop, up to `upTo`, whose prompt stands at the cursor; -1 when none does. */
-export function hopAtCursor(session: NavSession, upTo = session.at): number {
+/** The cursor's line up to the cursor, and the few lines before it. */
+function atCursor(session: NavSession): { text: string; line: string } {
   const text = session.pty.screen.beforeCursor();
+  return { text, line: text.slice(text.lastIndexOf('\n') + 1) };
+}
+
+/**
+ * A hop below `above` whose prompt stands at the cursor, -1 if none: one whose recorded prompt
+ * line is the cursor's line (and not `above`'s own), or, for hops with none recorded, whose
+ * regex matches there while `above`'s does not.
+ */
+export function lowerHopAtCursor(session: NavSession, above: number): number {
+  const { text, line } = atCursor(session);
+  const hops = session.profile.hops;
+  const own = session.prompts[above];
+  const ownRegex = hops[above]?.prompt;
+  for (let i = above - 1; i >= 0; i--) {
+    const prompt = hops[i]?.prompt;
+    if (!prompt) continue;
+    const seen = session.prompts[i];
+    if (seen) {
+      if (seen === line && seen !== own && matchesAtEnd(text, prompt)) return i;
+    } else if (matchesAtEnd(text, prompt) && !(ownRegex && matchesAtEnd(text, ownRegex))) return i;
+  }
+  return -1;
+}
+
+/** The hop, up to `upTo`, whose prompt stands at the cursor; -1 when none does. */
+export function hopAtCursor(session: NavSession, upTo = session.at): number {
+  const below = lowerHopAtCursor(session, upTo);
+  if (below >= 0) return below;
+  const { text } = atCursor(session);
   for (let i = upTo; i >= 0; i--) {
     const prompt = session.profile.hops[i]?.prompt;
     if (prompt && matchesAtEnd(text, prompt)) return i;
@@ -62,11 +92,12 @@ export function settleAtPrompt(
         text = text.slice(m.end);
         const handler = options.handlers[m.which] as Handler;
         if (handler.action.kind === 'fail') return done(-1, handler.action.message);
-        answerHandler(
-          handler,
-          (data, secret) => session.pty.write(data, { secret }),
-          options.secrets,
-        );
+        answerHandler(handler, {
+          write: (data, secret) => session.pty.write(data, { secret }),
+          // A secret read slowly is not typed once the wait is over.
+          live: () => !settled,
+          ...(options.secrets ? { secrets: options.secrets } : {}),
+        });
         return;
       }
       const at = hopAtCursor(session);
@@ -81,6 +112,5 @@ export function settleAtPrompt(
     });
     backlog = false;
     step(text === '' ? session.pty.screen.beforeCursor() : '');
-    if (settled) off();
   });
 }

@@ -4,7 +4,7 @@
 import { GatewalkError } from '../errors.js';
 import { matchesAtEnd } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
-import { newNonce, probeAnswer, probeLine, type ShellFlavor } from './framing.js';
+import { newNonce, probeAnswer, probeLine, redactSecrets, type ShellFlavor } from './framing.js';
 
 export interface ShellKind {
   flavor: ShellFlavor;
@@ -12,12 +12,13 @@ export interface ShellKind {
   name: string;
 }
 
-function complaint(text: string): string {
+/** What the shell said instead of an answer, short, with the session's secrets hidden. */
+function complaint(session: NavSession, text: string): string {
   const lines = text
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.includes('GW'));
-  return lines.slice(0, 2).join(' / ').slice(0, 200);
+  return redactSecrets(lines.slice(0, 2).join(' / ').slice(0, 200), session.pty.secrets);
 }
 
 /** Reads what the shell said to the probe; throws for shells gatewalk cannot frame commands in. */
@@ -70,7 +71,7 @@ export function probeShell(session: NavSession, timeoutMs: number): Promise<Shel
         done(
           new GatewalkError(
             'shell_unprepared',
-            `the shell at hop "${hop?.name ?? '?'}" did not answer the preparation line within ${timeoutMs} ms; it said: "${complaint(text) || 'nothing'}"`,
+            `the shell at hop "${hop?.name ?? '?'}" did not answer the preparation line within ${timeoutMs} ms; it said: "${complaint(session, text) || 'nothing'}"`,
           ),
         ),
       timeoutMs,
@@ -92,7 +93,7 @@ export function probeShell(session: NavSession, timeoutMs: number): Promise<Shel
           done(
             new GatewalkError(
               'shell_unsupported',
-              `the shell at hop "${hop?.name ?? '?'}" did not run the POSIX preparation line (it answered "${complaint(text)}"): gatewalk frames commands for POSIX shells, zsh and fish; set shell: none in the profile to run commands by prompt only`,
+              `the shell at hop "${hop?.name ?? '?'}" did not run the POSIX preparation line (it answered "${complaint(session, text)}"): gatewalk frames commands for POSIX shells, zsh and fish; set shell: none in the profile to run commands by prompt only`,
             ),
           );
         } catch (err) {

@@ -11,6 +11,8 @@ import {
 /** One command as the executor tracks it. */
 export interface Running {
   id: string;
+  /** The hop the session stood at when the command was typed. */
+  at: number;
   /** What the caller asked to run (null for gatewalk's own shell preparation). */
   command: string | null;
   frame: Frame | null;

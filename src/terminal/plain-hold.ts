@@ -11,8 +11,8 @@ const CRLF = Buffer.from('\r\n');
 const CR = Buffer.from('\r');
 // eslint-disable-next-line no-control-regex -- DECSTBM (set scroll region) and RIS (reset)
 const REGION = /\x1b\[(\d*)(?:;(\d*))?r|\x1bc/g;
-// eslint-disable-next-line no-control-regex -- a DECSTBM that may go on in the next chunk
-const PARTIAL = /\x1b(?:\[[\d;]*)?$/;
+// eslint-disable-next-line no-control-regex -- a control sequence that goes on in the next chunk
+const PARTIAL = /\x1b(?:\[[\x20-\x3f]*)?$/;
 
 export class PlainTextHold {
   private parts: Buffer[] = [];

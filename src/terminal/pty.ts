@@ -39,7 +39,7 @@ export class Pty extends EventEmitter<{
    * leaving shell sent just before it read `exit` would be answered into the shell below
    * (`;8R` typed at bash). Nothing is sent for a hop once it is left.
    */
-  answerQueries = true;
+  private answerQueries = true;
   /** The raw log: every byte received, the last RAW_LOG_BYTES of them kept in memory. */
   private raw: Buffer[] = [];
   private rawSize = 0;
@@ -70,13 +70,45 @@ export class Pty extends EventEmitter<{
     while (this.rawSize > RAW_LOG_BYTES && this.raw.length > 1)
       this.rawSize -= this.raw.shift()?.length ?? 0;
     const decoded = this.decoder.decode(chunk, { stream: true });
-    this.screen.write(chunk, decoded);
+    // Recorded before it is parsed: a query comes before the answer the terminal gives it.
     this.emit('raw', chunk);
+    this.parse(chunk, decoded);
     const text = this.stripper.push(decoded);
     // Listeners hear of every chunk, also one of escape sequences only: it may have changed
     // the screen (a redraw, a cursor move) that screen-based waits look at.
     if (this.listenerCount('text') === 0) this.keep(text);
     else this.emit('text', text);
+  }
+
+  /**
+   * While a hop is left, the terminal's answers are dropped until the exit's line ends (the
+   * leaving shell asks before it reads its exit); the shell below is answered again from the
+   * first line feed on, in the same chunk too.
+   */
+  private parse(chunk: Buffer, decoded: string): void {
+    const nl = this.leavingHop ? chunk.indexOf(0x0a) : -1;
+    if (nl < 0) {
+      this.screen.write(chunk, decoded);
+      return;
+    }
+    const cut = decoded.indexOf('\n') + 1;
+    this.screen.write(chunk.subarray(0, nl + 1), decoded.slice(0, cut));
+    this.arrived();
+    if (nl + 1 < chunk.length) this.screen.write(chunk.subarray(nl + 1), decoded.slice(cut));
+  }
+
+  private leavingHop = false;
+
+  /** A hop's exit is about to be typed: its shell's late questions go unanswered. */
+  leaving(): void {
+    this.leavingHop = true;
+    this.answerQueries = false;
+  }
+
+  /** The hop below is reached (or the leave is over): answer the terminal's queries again. */
+  arrived(): void {
+    this.leavingHop = false;
+    this.answerQueries = true;
   }
 
   /**
@@ -96,7 +128,9 @@ export class Pty extends EventEmitter<{
 
   /** Keeps text for the next listener; only the end matters for matching, so it is bounded. */
   private keep(text: string): void {
-    this.backlog = (this.backlog + text).slice(-BACKLOG_CHARS);
+    // Cut only once it has grown to twice the bound: cutting per chunk copies it every time.
+    this.backlog += text;
+    if (this.backlog.length > 2 * BACKLOG_CHARS) this.backlog = this.backlog.slice(-BACKLOG_CHARS);
   }
 
   /**

@@ -56,7 +56,14 @@ export class Screen {
     holdBytes?: number,
   ) {
     this.term = new Terminal({ cols, rows, scrollback: 1000, allowProposedApi: true });
-    this.term.onData(onReply);
+    // The answer is sent from inside the parser: a failure there must not escape into it.
+    this.term.onData((reply) => {
+      try {
+        onReply(reply);
+      } catch {
+        // Nowhere to answer to (the channel is going away).
+      }
+    });
     this.parse = synchronousWriter(this.term);
     this.hold = new PlainTextHold(() => this.term.rows, holdBytes);
   }

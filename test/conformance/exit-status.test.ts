@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROMPTS } from '../../lab/openssh/sshd.js';
 import { packagePath } from '../../src/paths.js';
+import type { Pty } from '../../src/terminal/pty.js';
 import { connectClient } from '../mcp/helpers.js';
 import { entryConnect, useOpenSshLab, yq } from '../helpers/openssh.js';
 
@@ -88,6 +89,71 @@ describe('over MCP', () => {
   });
 });
 
+describe('over MCP, when a hop is gone or only seems to be', () => {
+  it('the first hop: the exit status comes back as a result, the session is closed', async () => {
+    const c = await connectClient({ profileDirs: [dir] });
+    try {
+      const { session_id: sid } = await c.ok<{ session_id: string }>('open_session', {
+        profile: 'bash-host',
+      });
+      const ended = await c.call('execute_command', { session_id: sid, command: 'exit 7' });
+      expect(ended.isError).toBeFalsy();
+      expect(ended.structuredContent).toMatchObject({
+        exit_code: 7,
+        left_hop: { hop: 'host', now_at: null, exit_code: 7 },
+      });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("output that ends like the master's prompt: reopen finds the pod back and types nothing", async () => {
+    const c = await connectClient({ profileDirs: [dir] });
+    try {
+      const { session_id: sid } = await c.ok<{ session_id: string }>('open_session', {
+        profile: 'pod',
+      });
+      const pty = c.instance.manager.get(sid).nav.pty;
+      const mimic = await c.ok<{ left_hop?: { now_at: string } }>('execute_command', {
+        session_id: sid,
+        command: "printf '[root@master ~]$ '; sleep 0.3; echo still-in-pod",
+      });
+      // Exactly the master's prompt at the cursor: taken for the pod's shell ending.
+      expect(mimic.left_hop?.now_at).toBe('master');
+      await untilText(pty, /still-in-pod\r?\n[^]*\[pod:bash-pod [^\]]*\]\$ $/);
+      const execs = fx.lab.events().filter((e) => e.startsWith('kubectl: exec')).length;
+      await c.ok('reopen', { session_id: sid });
+      const here = await c.ok<{ output: string }>('execute_command', {
+        session_id: sid,
+        command: 'pwd',
+      });
+      expect(here.output).toMatch(/\/pods\/bash-pod\n$/);
+      expect(fx.lab.events().filter((e) => e.startsWith('kubectl: exec')).length).toBe(execs);
+      await c.ok('close_session', { session_id: sid });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+/** Resolves once the screen up to the cursor matches (event-driven, 5 s at most). */
+function untilText(pty: Pty, re: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!re.test(pty.screen.beforeCursor(4))) return;
+      clearTimeout(timer);
+      pty.off('text', check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      pty.off('text', check);
+      reject(new Error(`no ${re} before the cursor: ${pty.screen.beforeCursor(4)}`));
+    }, 5000);
+    pty.on('text', check);
+    check();
+  });
+}
+
 describe('gatewalk run exits as ssh does', () => {
   const cli = packagePath('dist/src/cli/index.js');
   async function run(profile: string, command: string, profiles = dir) {
@@ -138,5 +204,21 @@ profiles:
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/gatewalk: /);
     expect((await run('no-such-profile', 'true')).code).toBe(255);
+  });
+
+  it('2 on a usage error', async () => {
+    const cli = packagePath('dist/src/cli/index.js');
+    for (const args of [
+      ['run', 'pod', '--timeout', 'abc', '--', 'true'],
+      ['run', 'pod', '-p', 'novalue', '--', 'true'],
+      ['run', 'pod', '--bogus', '--', 'true'],
+      ['run', 'pod'],
+    ]) {
+      const code = await promisify(execFile)(process.execPath, [cli, ...args]).then(
+        () => 0,
+        (e: { code: number }) => e.code,
+      );
+      expect({ args, code }).toEqual({ args, code: 2 });
+    }
   });
 });

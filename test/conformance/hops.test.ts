@@ -207,6 +207,57 @@ describe('a command that ends its hop (5)', () => {
   });
 });
 
+describe('where the session stands is read exactly', () => {
+  it("prompt regexes that match both hops: the master's prompt as it was tells them apart", async () => {
+    const registry = fx.profiles(`  loose:
+    connect: ${entryConnect(fx.lab, 'master')}
+    timeout: 5s
+    hops:
+      - { name: master, prompt: '\\]\\$ $', shell: posix, exit: exit }
+      - name: pod
+        steps: [{ send_text: 'kubectl exec -it bash-pod -- bash' }]
+        prompt: '\\]\\$ $'
+        shell: posix
+        exit: exit
+`);
+    const session = await fx.open(registry, 'loose');
+    expect(session.prompts).toEqual(['[root@master ~]$ ', '[pod:bash-pod ~]$ ']);
+    const sh = new ShellExecutor(session);
+    expect(await sh.execute('pwd')).toMatchObject({
+      output: expect.stringMatching(/pods\/bash-pod\n$/),
+    });
+    const r = await sh.execute('exit 0');
+    expect(r).toMatchObject({ status: 'done', left_hop: { hop: 'pod', now_at: 'master' } });
+    const next = await sh.execute('pwd').catch((e: unknown) => e);
+    expect(String(next)).toMatch(/stands at hop "master"/);
+  });
+
+  it('output after the prompt (a background job): nothing is typed, nothing concluded', async () => {
+    const session = await fx.open(k8s(), 'bash-pod');
+    const sh = new ShellExecutor(session);
+    expect(await sh.execute('(sleep 0.2; echo bg-done) &')).toMatchObject({ exit_code: 0 });
+    await seen(session.pty, 'bg-done');
+    const err = await sh.execute('echo next', { timeoutMs: 1000 }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/prompt_not_at_cursor|is not at the cursor, so nothing was typed/);
+    expect(session.at).toBe(1);
+    // A fresh prompt, as a person would get one, and the session goes on.
+    session.pty.write('\r');
+    expect(await sh.execute('echo next')).toMatchObject({ exit_code: 0, output: 'next\n' });
+  });
+
+  it("bash is not mksh: a 'syntax error' line before a prompt-like question is not the end", async () => {
+    const session = await fx.open(k8s(), 'bash-pod');
+    const sh = new ShellExecutor(session);
+    const r = await sh.execute(
+      `printf 'E: mksh: syntax error: x\\n'; read -r -p '[pod:bash-pod ~]$ ' v; echo "got:$v"`,
+      { timeoutMs: 800 },
+    );
+    expect(r.status).not.toBe('done');
+    sh.sendInput('answer');
+    expect(await sh.get(r.command_id, 5000)).toMatchObject({ exit_code: 0, status: 'done' });
+  });
+});
+
 describe('a host that logged out behind its menu (6)', () => {
   it('is noticed before anything is typed: nothing reaches the menu', async () => {
     const registry = koko('koko-idle');

@@ -18,14 +18,14 @@ function until(session: NavSession, re: RegExp): Promise<void> {
     const check = () => {
       if (!re.test(session.pty.screen.beforeCursor(8))) return;
       clearTimeout(timer);
-      session.pty.off('raw', check);
+      session.pty.off('text', check);
       resolve();
     };
     const timer = setTimeout(() => {
-      session.pty.off('raw', check);
+      session.pty.off('text', check);
       reject(new Error(`no ${re} before the cursor`));
     }, 5000);
-    session.pty.on('raw', check);
+    session.pty.on('text', check);
     check();
   });
 }
@@ -196,14 +196,19 @@ describe('shells refused by name', () => {
       const err = await sh.execute('echo hi').catch((e: unknown) => e);
       expect(String(err)).toMatch(new RegExp(`runs inside ${multiplexer}`));
       await closeSession(session);
-      const left = fx.lab.processes().filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/comm`, 'utf8').toLowerCase().startsWith(multiplexer);
-        } catch {
-          return false;
-        }
-      });
-      expect(left).toEqual([]);
+      const left = () =>
+        fx.lab.processes().filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/comm`, 'utf8').toLowerCase().startsWith(multiplexer);
+          } catch {
+            return false;
+          }
+        });
+      // Its server exits once its last window has: a moment after the connection closed.
+      const deadline = Date.now() + 3000;
+      while (left().length > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(left()).toEqual([]);
     },
   );
 });
