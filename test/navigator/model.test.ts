@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { buildMachine, type IoCommand, type NavContext } from '../../src/navigator/machine.js';
 import { earliestMatch } from '../../src/navigator/matcher.js';
 import { buildModel, walkStateOf } from '../../src/navigator/model.js';
-import { compileProgram, type Output, type Program } from '../../src/navigator/program.js';
+import { compileLeave } from '../../src/navigator/leave.js';
+import {
+  compileProgram,
+  type Output,
+  type Program,
+  type ProgramNode,
+} from '../../src/navigator/program.js';
 import { Screen } from '../../src/terminal/screen.js';
 import type { ResolvedProfile } from '../../src/profiles/types.js';
 import { profilesFrom, shipped } from '../helpers/nav.js';
@@ -38,8 +44,38 @@ function textFor(patterns: string[], k: number, before = ['\n', '~']): string | 
   return null;
 }
 
-function replayAll(profile: ResolvedProfile): { paths: number; replayed: number } {
-  const program: Program = compileProgram(profile);
+/** What the fake gateway prints for a model event at a node; null when it cannot make one. */
+function gatewayText(node: ProgramNode | undefined, type: string): string | null {
+  if (!node) return null;
+  if (type.startsWith('ALT_') && node.kind === 'wait') {
+    const patterns = [
+      ...node.alternatives.map((a) => a.match),
+      ...node.handlers.map((h) => h.match),
+    ];
+    const text = textFor(patterns, Number(type.slice(4)));
+    return text === null ? null : `${text}\r\n`;
+  }
+  // A prompt is printed on a line of its own and left at the cursor.
+  if (type === 'PROMPT' && node.kind === 'prompt') return textFor([node.match], 0, ['\r\n']);
+  if (type === 'FOUND' && node.kind === 'select' && node.line === SELECT_LINE) {
+    const label = new RandExp(node.item).gen();
+    return label ? `\r\n7) other\r\n1) ${label}\r\nChoose> ` : null;
+  }
+  if (type.startsWith('HANDLER_FAIL_') && (node.kind === 'wait' || node.kind === 'prompt')) {
+    const alternatives = node.kind === 'wait' ? node.alternatives.map((a) => a.match) : [];
+    const patterns = [...alternatives, ...node.handlers.map((h) => h.match)];
+    const text = textFor(
+      patterns,
+      alternatives.length + Number(type.slice('HANDLER_FAIL_'.length)),
+    );
+    return text === null ? null : `${text}\r\n`;
+  }
+  return null;
+}
+
+const SELECT_LINE = '(?<key>\\d+)\\) (?<label>\\S+)';
+
+function replayAll(program: Program): { paths: number; replayed: number } {
   const machine = buildMachine(program, () => 0);
   const { machine: model, events } = buildModel(program);
   const paths = getSimplePaths(model, { events }).filter((p) => p.state.status === 'done');
@@ -47,16 +83,21 @@ function replayAll(profile: ResolvedProfile): { paths: number; replayed: number 
   for (const path of paths) {
     const writes: Output[] = [];
     const clock = new SimulatedClock();
-    // The fake gateway's output goes to a real terminal too: prompts are judged on its screen.
+    // The fake gateway's output goes to a real terminal too: prompts and menus are judged on
+    // its screen. It echoes what is typed, as a terminal does (secrets excepted).
     const screen = new Screen(80, 24, () => {});
     let send: (text: string) => void = () => {};
+    let close: () => void = () => {};
     const io = fromCallback<IoCommand>(({ sendBack, receive }) => {
       send = (text) => {
         screen.write(text);
         sendBack({ type: 'OUTPUT', text });
       };
+      close = () => sendBack({ type: 'CLOSED' });
       receive((cmd) => {
-        if (cmd.type === 'WRITE') writes.push(cmd.output);
+        if (cmd.type !== 'WRITE') return;
+        writes.push(cmd.output);
+        if ('text' in cmd.output) send(cmd.output.text.replaceAll('\r', '\r\n'));
       });
       return () => {};
     });
@@ -71,54 +112,28 @@ function replayAll(profile: ResolvedProfile): { paths: number; replayed: number 
         .find((x) => x.key === walkStateOf(at))?.n;
       const type = step.event.type;
       if (type === 'SENT' && node?.kind === 'send') expectedWrites.push(node.output);
-      else if (type.startsWith('ALT_') && node?.kind === 'wait') {
-        const k = Number(type.slice(4));
-        const patterns = [
-          ...node.alternatives.map((a) => a.match),
-          ...node.handlers.map((h) => h.match),
-        ];
-        const text = textFor(patterns, k);
-        if (text === null) {
-          ok = false;
-          break;
-        }
-        send(`${text}\r\n`);
-      } else if (type === 'PROMPT' && node?.kind === 'prompt') {
-        // A prompt is printed on a line of its own and left at the cursor.
-        const text = textFor([node.match], 0, ['\r\n']);
-        if (text === null) {
-          ok = false;
-          break;
-        }
-        send(text);
-      } else if (
-        type.startsWith('HANDLER_FAIL_') &&
-        (node?.kind === 'wait' || node?.kind === 'prompt')
-      ) {
-        const alternatives = node.kind === 'wait' ? node.alternatives.map((a) => a.match) : [];
-        const patterns = [...alternatives, ...node.handlers.map((h) => h.match)];
-        const text = textFor(
-          patterns,
-          alternatives.length + Number(type.slice('HANDLER_FAIL_'.length)),
-        );
-        if (text === null) {
-          ok = false;
-          break;
-        }
-        send(`${text}\r\n`);
-      } else if (type === 'TIMEOUT' && node && node.kind !== 'send') {
+      else if (type === 'TIMEOUT' && node && node.kind !== 'send')
         clock.increment(node.timeoutMs + 1);
+      else if (type === 'CLOSED') close();
+      else if (type === 'xstate.init') continue;
+      else {
+        const text = gatewayText(node, type);
+        if (text === null) {
+          ok = false;
+          break;
+        }
+        if (type === 'FOUND' && node?.kind === 'select')
+          expectedWrites.push({ text: `${node.send.replace('${key}', '1')}\r` });
+        send(text);
       }
       at = stateName(step.state.value);
-      if (!at.startsWith('hop') || node?.kind !== 'send') {
-        // After a gateway event the machine rests where the model says (send steps are instant).
-        const real = stateName(actor.getSnapshot().value);
-        const expected = walkStateOf(at);
-        const restsOnSend = program.hops.some((h, i) =>
-          h.nodes.some((n) => n.kind === 'send' && `hop${i + 1}.${n.id}` === expected),
-        );
-        if (!restsOnSend) expect(real).toBe(expected);
-      }
+      // The machine rests where the model says (a send step passes at once): a hop whose
+      // prompt reads like the last one's is not reached before its own prompt came.
+      const expected = walkStateOf(at);
+      const restsOnSend = program.hops.some((h, i) =>
+        h.nodes.some((n) => n.kind === 'send' && `hop${i + 1}.${n.id}` === expected),
+      );
+      if (!restsOnSend) expect(stateName(actor.getSnapshot().value)).toBe(expected);
     }
     if (!ok) continue;
     replayed += 1;
@@ -133,9 +148,11 @@ function replayAll(profile: ResolvedProfile): { paths: number; replayed: number 
   return { paths: paths.length, replayed };
 }
 
+const walkOf = (profile: ResolvedProfile) => replayAll(compileProgram(profile));
+
 describe('model-based: every path through a profile is taken correctly', () => {
   it.each(['cmsm', 'master-a', 'orders-pod', 'alpine-pod'])('lab profile %s', (name) => {
-    const { paths, replayed } = replayAll(shipped.resolve(name));
+    const { paths, replayed } = walkOf(shipped.resolve(name));
     expect(paths).toBeGreaterThan(1);
     expect(replayed).toBe(paths);
   });
@@ -160,8 +177,39 @@ describe('model-based: every path through a profile is taken correctly', () => {
               - { match: 'Last login' }
         prompt: '\\$ $'
 `);
-    const { paths, replayed } = replayAll(registry.resolve('branchy'));
+    const { paths, replayed } = walkOf(registry.resolve('branchy'));
     expect(paths).toBeGreaterThanOrEqual(10);
     expect(replayed).toBe(paths);
   });
+
+  it('hops whose prompts read alike, and a select: each waits for its own output', () => {
+    const registry = profilesFrom(`  alike:
+    connect: { host: h }
+    timeout: 2s
+    hops:
+      - { name: a, prompt: '\\$ $' }
+      - name: jump
+        steps: [{ send_text: ssh jump }]
+        prompt: '\\$ $'
+      - name: menu
+        steps: [{ send_text: hosts }]
+        prompt: 'Choose> $'
+      - name: b
+        steps: [{ select: { line: '${SELECT_LINE}', item: '^db-\\d$', send: '\${key}' } }]
+        prompt: '\\$ $'
+`);
+    const { paths, replayed } = walkOf(registry.resolve('alike'));
+    expect(paths).toBeGreaterThanOrEqual(4);
+    expect(replayed).toBe(paths);
+  });
+
+  it.each(['orders-pod', 'alpine-pod'])(
+    'leaving %s: every path, down to the connection',
+    (name) => {
+      const profile = shipped.resolve(name, { lab_port: 2222 });
+      const { paths, replayed } = replayAll(compileLeave(profile, profile.hops.length - 1, 0));
+      expect(paths).toBeGreaterThan(1);
+      expect(replayed).toBe(paths);
+    },
+  );
 });
