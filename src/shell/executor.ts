@@ -6,16 +6,14 @@ import { GatewalkError } from '../errors.js';
 import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { Handler, Hop } from '../profiles/types.js';
-import { frameCommand, prepareCommand, redactSecrets, type ShellFlavor } from './framing.js';
-import { CommandOutput } from './output.js';
+import { frameCommand, prepareCommand, type ShellFlavor } from './framing.js';
 import { HopGuard } from './hop-guard.js';
 import { probeShell, type ShellKind } from './prepare.js';
-
 import {
+  newRun,
+  resultOf,
   settleAtDeadline,
-  statusOf,
   summarize,
-  visiblePending,
   waitForRun,
   waitForText,
   type Running,
@@ -232,28 +230,10 @@ export class ShellExecutor {
     const hop = this.hop;
     const id = `cmd_${randomBytes(6).toString('hex')}`;
     const frame = hop.shell === 'posix' ? frameCommand(command, undefined, flavor) : null;
-    const run: Running = {
-      id,
-      at: this.session.at,
-      command: null,
-      frame,
-      startedAt: new Date().toISOString(),
-      prompt: hop.prompt ?? '',
-      started: performance.now(),
-      lastOutput: performance.now(),
-      phase: 'start',
-      pending: '',
-      handlerWindow: '',
-      output: new CommandOutput(id, {
-        memoryChars: memoryChars ?? this.options.memoryChars ?? 1024 * 1024,
-        spillDir: this.options.spillDir ?? join(tmpdir(), `gatewalk-${process.pid}`, 'outputs'),
-      }),
-      exitCode: null,
-      waitingForInput: false,
-      interrupted: false,
-      changed: new Set(),
-      stop: () => {},
-    };
+    const run = newRun(id, this.session.at, frame, hop.prompt ?? '', {
+      memoryChars: memoryChars ?? this.options.memoryChars ?? 1024 * 1024,
+      spillDir: this.options.spillDir ?? join(tmpdir(), `gatewalk-${process.pid}`, 'outputs'),
+    });
     const handlers = [...this.session.profile.on, ...hop.on];
     const offText = this.session.pty.onText((text) => this.onText(run, text, handlers), {
       fresh: true,
@@ -405,27 +385,7 @@ export class ShellExecutor {
       void this.result(run, 0).then((result) => onCommand({ phase: 'end', id: run.id, result }));
   }
 
-  private async result(run: Running, maxOutput = 64 * 1024): Promise<CommandResult> {
-    const { text, truncated } = run.output.view(maxOutput);
-    // Secrets typed into this session (passwords, sensitive answers) never come back in results.
-    const secrets = this.session.pty.secrets;
-    const output = redactSecrets(truncated ? text : text + visiblePending(run), secrets);
-    const status = statusOf(run);
-    return {
-      command_id: run.id,
-      status,
-      exit_code: run.phase === 'done' ? run.exitCode : null,
-      output,
-      truncated,
-      bytes: run.output.bytes,
-      duration_ms: Math.round((run.ended ?? performance.now()) - run.started),
-      ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
-      ...(run.failure === undefined ? {} : { failure: run.failure }),
-      ...(run.leftHop === undefined ? {} : { left_hop: run.leftHop }),
-      ...(status === 'running' ? { idle_ms: Math.round(performance.now() - run.lastOutput) } : {}),
-      ...(status === 'awaiting_input'
-        ? { screen: redactSecrets(this.session.pty.screen.text(), secrets) }
-        : {}),
-    };
+  private async result(run: Running, maxOutput?: number): Promise<CommandResult> {
+    return resultOf(run, this.session.pty, maxOutput);
   }
 }

@@ -1,8 +1,9 @@
 import { GatewalkError } from '../errors.js';
-import type { Frame } from './framing.js';
-import type { CommandOutput } from './output.js';
+import { redactSecrets, type Frame } from './framing.js';
+import { CommandOutput, type OutputLimits } from './output.js';
 import {
   looksLikeOpenQuestion,
+  type CommandResult,
   type CommandStatus,
   type CommandSummary,
   type HopLeft,
@@ -139,4 +140,60 @@ export function waitForText(run: Running, text: string, timeoutMs: number): Prom
     );
     run.changed.add(check);
   });
+}
+
+/** A command about to be typed: `at` is the hop it is typed at. */
+export function newRun(
+  id: string,
+  at: number,
+  frame: Frame | null,
+  prompt: string,
+  limits: OutputLimits,
+): Running {
+  return {
+    id,
+    at,
+    command: null,
+    frame,
+    startedAt: new Date().toISOString(),
+    prompt,
+    started: performance.now(),
+    lastOutput: performance.now(),
+    phase: 'start',
+    pending: '',
+    handlerWindow: '',
+    output: new CommandOutput(id, limits),
+    exitCode: null,
+    waitingForInput: false,
+    interrupted: false,
+    changed: new Set(),
+    stop: () => {},
+  };
+}
+
+/** What a caller gets: the output so far or whole, the status; no secret typed in the session. */
+export function resultOf(
+  run: Running,
+  pty: { secrets: Set<string>; screen: { text(): string } },
+  maxOutput = 64 * 1024,
+): CommandResult {
+  const { text, truncated } = run.output.view(maxOutput);
+  const output = redactSecrets(truncated ? text : text + visiblePending(run), pty.secrets);
+  const status = statusOf(run);
+  return {
+    command_id: run.id,
+    status,
+    exit_code: run.phase === 'done' ? run.exitCode : null,
+    output,
+    truncated,
+    bytes: run.output.bytes,
+    duration_ms: Math.round((run.ended ?? performance.now()) - run.started),
+    ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
+    ...(run.failure === undefined ? {} : { failure: run.failure }),
+    ...(run.leftHop === undefined ? {} : { left_hop: run.leftHop }),
+    ...(status === 'running' ? { idle_ms: Math.round(performance.now() - run.lastOutput) } : {}),
+    ...(status === 'awaiting_input'
+      ? { screen: redactSecrets(pty.screen.text(), pty.secrets) }
+      : {}),
+  };
 }

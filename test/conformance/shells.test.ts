@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PROMPTS, type EntryName } from '../../lab/openssh/sshd.js';
 import { closeSession, type NavSession } from '../../src/navigator/session.js';
 import type { ShellExecutor } from '../../src/shell/executor.js';
+import { readRemoteFile } from '../../src/shell/files.js';
 import { useOpenSshLab } from '../helpers/openssh.js';
 
 const fx = useOpenSshLab();
@@ -85,6 +86,9 @@ describe('shells that run framed commands', () => {
       output: 'kept\nor-ran\n',
     });
     expect(await sh.execute('if true; echo in-if; end')).toMatchObject({ output: 'in-if\n' });
+    // The file tools type POSIX commands: refused by name, not a syntax error.
+    const err = await readRemoteFile(sh, '/etc/hostname').catch((e: unknown) => e);
+    expect(String(err)).toMatch(/this hop runs fish/);
   });
 
   it("zsh's default prompt matched with a ^ anchor (PROMPT_SP draws before it)", async () => {
