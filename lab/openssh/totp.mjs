@@ -1,6 +1,6 @@
 // The RFC 6238 TOTP codes (HMAC-SHA-1, 6 digits, 30 s steps) of a base32 seed, for the current
 // time step and the previous one: `node totp.mjs SEED` prints "123456 654321". koko.sh checks
-// koko-mfa's codes with it (sshd.ts has the same function for the tests).
+// koko-mfa's codes with it (keys.ts has the same function for the tests).
 import { createHmac } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

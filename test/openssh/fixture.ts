@@ -2,7 +2,7 @@
 // sessions and the lab closed after them, with a line of the timings the tests noted.
 import { afterAll, beforeAll } from 'vitest';
 import { EntrySession } from '../../lab/openssh/client.js';
-import { startOpenSshLab, type OpenSshLab } from '../../lab/openssh/sshd.js';
+import { startOpenSshLab, type EntryName, type OpenSshLab } from '../../lab/openssh/sshd.js';
 
 /**
  * Starts a lab before the file's tests (handed to `started`) and closes it after them, with
@@ -27,7 +27,7 @@ export function useEntryLab(started: (lab: OpenSshLab) => void) {
   });
 
   async function open(
-    entry: Parameters<typeof EntrySession.open>[1],
+    entry: EntryName,
     options: Parameters<typeof EntrySession.open>[2] = {},
   ): Promise<EntrySession> {
     const s = await EntrySession.open(lab as OpenSshLab, entry, options);
