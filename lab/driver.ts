@@ -2,6 +2,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { GatewalkError } from '../src/errors.js';
 import { AnsiStripper, stripAnsi } from '../src/terminal/ansi.js';
+import { expectIn } from './expect.js';
 import { fingerprintOf } from './server.js';
 
 const { Client } = ssh2;
@@ -31,10 +32,10 @@ export class LabClient {
   text = '';
   /** Raw bytes received. */
   raw = '';
-  private cursor = 0;
-  private waiters = new Set<() => void>();
+  cursor = 0;
+  readonly waiters = new Set<() => void>();
   readonly exit: Promise<{ code: number | null; signal?: string }>;
-  private closed = false;
+  closed = false;
 
   private constructor(
     readonly conn: InstanceType<typeof Client>,
@@ -109,33 +110,7 @@ export class LabClient {
    * Rejects after `timeoutMs` (or when the channel closes) with the pattern and the screen tail.
    */
   expect(pattern: RegExp | string, timeoutMs = 5000): Promise<RegExpExecArray> {
-    const re =
-      typeof pattern === 'string'
-        ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        : pattern;
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const m = re.exec(this.text.slice(this.cursor));
-        if (m) {
-          this.cursor += m.index + m[0].length;
-          finish();
-          resolve(m);
-        } else if (this.closed) {
-          finish();
-          reject(this.failure(re, 'the channel closed'));
-        }
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(this.failure(re, `nothing matched within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const finish = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return expectIn(this, pattern, timeoutMs, (re, why) => this.failure(re, why));
   }
 
   private failure(re: RegExp, why: string): Error {

@@ -1,72 +1,17 @@
-// A small expect-style client for the real-OpenSSH lab, on the ssh2 client, depending on nothing
-// else of gatewalk: it logs in to an entry with that entry's key (strict host key check against
-// the lab's fingerprint), opens a shell on a PTY, and matches patterns on the ANSI-stripped
-// stream from where the previous match ended. Waits are event-driven (no sleeps).
+// A small expect-style client for the real-OpenSSH lab, on the ssh2 client (not on gatewalk's
+// navigator, which the lab tests): it logs in to an entry with that entry's key (strict host
+// key check against the lab's fingerprint), opens a shell on a PTY, and matches patterns on the
+// ANSI-stripped stream from where the previous match ended. Waits are event-driven (no sleeps).
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
+import { AnsiStripper } from '../../src/terminal/ansi.js';
+import { expectIn } from '../expect.js';
 import { fingerprintOf, type EntryName, type OpenSshLab } from './sshd.js';
 
 const { Client } = ssh2;
 export type SshClient = InstanceType<typeof Client>;
-
-const enum State {
-  Text,
-  Escape,
-  EscapeIntermediate,
-  Csi,
-  String,
-  StringEscape,
-}
-
-/**
- * Removes terminal control sequences (CSI, OSC/DCS/APC strings, two- and three-byte escapes)
- * and the CR, BEL, NUL, SI and SO characters, across chunk boundaries. Backspaces stay.
- */
-export class TerminalStripper {
-  private state = State.Text;
-
-  push(chunk: string): string {
-    let out = '';
-    for (const ch of chunk) {
-      const code = ch.charCodeAt(0);
-      switch (this.state) {
-        case State.Text:
-          if (code === 0x1b) this.state = State.Escape;
-          else if (code === 0x9b) this.state = State.Csi;
-          else if (code !== 0x0d && code !== 0x07 && code !== 0 && code !== 0x0e && code !== 0x0f)
-            out += ch;
-          break;
-        case State.Escape:
-          if (ch === '[') this.state = State.Csi;
-          else if (ch === ']' || ch === 'P' || ch === 'X' || ch === '^' || ch === '_')
-            this.state = State.String;
-          else if (code >= 0x20 && code <= 0x2f) this.state = State.EscapeIntermediate;
-          else this.state = State.Text;
-          break;
-        case State.EscapeIntermediate:
-          if (code < 0x20 || code > 0x2f) this.state = State.Text;
-          break;
-        case State.Csi:
-          if (code >= 0x40 && code <= 0x7e) this.state = State.Text;
-          break;
-        case State.String:
-          if (code === 0x07) this.state = State.Text;
-          else if (code === 0x1b) this.state = State.StringEscape;
-          break;
-        case State.StringEscape:
-          this.state = ch === '\\' ? State.Text : State.String;
-          break;
-      }
-    }
-    return out;
-  }
-}
-
-export function stripTerminal(text: string): string {
-  return new TerminalStripper().push(text);
-}
 
 export interface ConnectOptions {
   /** A stream to run SSH over instead of a TCP connection (a jump host's forwarded channel). */
@@ -123,9 +68,9 @@ export class EntrySession {
   raw = '';
   /** Resolves when the channel closes, with the exit status sshd reported (null if none). */
   readonly exit: Promise<{ code: number | null; signal?: string }>;
-  private cursor = 0;
-  private closed = false;
-  private readonly waiters = new Set<() => void>();
+  cursor = 0;
+  closed = false;
+  readonly waiters = new Set<() => void>();
 
   private constructor(
     readonly conn: SshClient,
@@ -133,7 +78,7 @@ export class EntrySession {
     readonly entry: EntryName,
   ) {
     const decoder = new TextDecoder();
-    const stripper = new TerminalStripper();
+    const stripper = new AnsiStripper();
     const take = (chunk: Buffer) => {
       const s = decoder.decode(chunk, { stream: true });
       this.raw += s;
@@ -192,33 +137,7 @@ export class EntrySession {
    * the pattern and the tail of the screen.
    */
   expect(pattern: RegExp | string, timeoutMs = 5000): Promise<RegExpExecArray> {
-    const re =
-      typeof pattern === 'string'
-        ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        : pattern;
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const m = re.exec(this.text.slice(this.cursor));
-        if (m) {
-          this.cursor += m.index + m[0].length;
-          finish();
-          resolve(m);
-        } else if (this.closed) {
-          finish();
-          reject(this.failure(re, 'the channel closed'));
-        }
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(this.failure(re, `nothing matched within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const finish = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return expectIn(this, pattern, timeoutMs, (re, why) => this.failure(re, why));
   }
 
   private failure(re: RegExp, why: string): Error {

@@ -2,7 +2,8 @@
 // each one waits at, computed for the current user and host name.
 import { hostname, userInfo } from 'node:os';
 
-export const ENTRY_NAMES = [
+/** The gateways: menus, a CLI, a master with pods, jump and app hosts. */
+const GATEWAY_ENTRIES = [
   'koko',
   'koko-mfa',
   'koko-idle',
@@ -12,6 +13,10 @@ export const ENTRY_NAMES = [
   'master',
   'app-shell',
   'jump',
+] as const;
+
+/** The entries that are plain interactive shells (each reaches its prompt and runs commands). */
+export const SHELL_ENTRIES = [
   'bash',
   'bash-readonly-hist',
   'bash-vi',
@@ -30,27 +35,9 @@ export const ENTRY_NAMES = [
   'tcsh',
 ] as const;
 
-export type EntryName = (typeof ENTRY_NAMES)[number];
+export const ENTRY_NAMES = [...GATEWAY_ENTRIES, ...SHELL_ENTRIES] as const;
 
-/** The entries that are plain interactive shells (each reaches its prompt and runs commands). */
-export const SHELL_ENTRIES: readonly EntryName[] = [
-  'bash',
-  'bash-readonly-hist',
-  'bash-vi',
-  'bash-nounset',
-  'bash-errexit',
-  'bash-traps',
-  'bash-multiline',
-  'bash-tmux',
-  'bash-screen',
-  'dash',
-  'ash',
-  'mksh',
-  'zsh',
-  'zsh-themed',
-  'fish',
-  'tcsh',
-];
+export type EntryName = (typeof ENTRY_NAMES)[number];
 
 /** The internal entry koko's menu connects to with the real ssh client (an asset's shell). */
 export const KOKO_TARGET = 'koko-target';

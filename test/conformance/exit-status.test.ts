@@ -12,7 +12,7 @@ import { PROMPTS } from '../../lab/openssh/sshd.js';
 import { packagePath } from '../../src/paths.js';
 import type { Pty } from '../../src/terminal/pty.js';
 import { connectClient } from '../mcp/helpers.js';
-import { entryConnect, useOpenSshLab, yq } from '../helpers/openssh.js';
+import { entryConnect, podProfiles, useOpenSshLab, yq } from '../helpers/openssh.js';
 
 const fx = useOpenSshLab();
 let dir: string;
@@ -28,20 +28,7 @@ profiles:
     timeout: 5s
     hops:
       - { name: host, prompt: ${yq(PROMPTS.bash)}, shell: posix, exit: exit }
-  master:
-    connect: ${entryConnect(fx.lab, 'master')}
-    timeout: 5s
-    hops:
-      - { name: master, prompt: ${yq(PROMPTS.master)}, shell: posix, exit: exit }
-  pod:
-    extends: master
-    hops:
-      - name: pod
-        steps: [{ send_text: 'kubectl exec -it bash-pod -- bash' }]
-        prompt: '\\[pod:bash-pod [^\\]]*\\]\\$ $'
-        shell: posix
-        exit: exit
-`,
+${podProfiles(fx.lab)}`,
   );
 });
 
@@ -50,7 +37,7 @@ describe('over MCP', () => {
     const c = await connectClient({ profileDirs: [dir] });
     try {
       const { session_id: sid } = await c.ok<{ session_id: string }>('open_session', {
-        profile: 'pod',
+        profile: 'bash-pod',
       });
       const ended = await c.call('execute_command', { session_id: sid, command: 'exit 7' });
       expect(ended.isError).toBeFalsy();
@@ -111,7 +98,7 @@ describe('over MCP, when a hop is gone or only seems to be', () => {
     const c = await connectClient({ profileDirs: [dir] });
     try {
       const { session_id: sid } = await c.ok<{ session_id: string }>('open_session', {
-        profile: 'pod',
+        profile: 'bash-pod',
       });
       const pty = c.instance.manager.get(sid).nav.pty;
       const mimic = await c.ok<{ left_hop?: { now_at: string } }>('execute_command', {
@@ -176,7 +163,7 @@ describe('gatewalk run exits as ssh does', () => {
       stdout: 'out\n',
     });
     expect(await run('bash-host', 'exit 9')).toMatchObject({ code: 9 });
-    const pod = await run('pod', 'exit 7');
+    const pod = await run('bash-pod', 'exit 7');
     expect(pod.code).toBe(7);
     expect(pod.stderr).toMatch(/ended the shell of hop "pod" \(exit code 7\).*at hop "master"/);
   });
@@ -209,10 +196,10 @@ profiles:
   it('2 on a usage error', async () => {
     const cli = packagePath('dist/src/cli/index.js');
     for (const args of [
-      ['run', 'pod', '--timeout', 'abc', '--', 'true'],
-      ['run', 'pod', '-p', 'novalue', '--', 'true'],
-      ['run', 'pod', '--bogus', '--', 'true'],
-      ['run', 'pod'],
+      ['run', 'bash-pod', '--timeout', 'abc', '--', 'true'],
+      ['run', 'bash-pod', '-p', 'novalue', '--', 'true'],
+      ['run', 'bash-pod', '--bogus', '--', 'true'],
+      ['run', 'bash-pod'],
     ]) {
       const code = await promisify(execFile)(process.execPath, [cli, ...args]).then(
         () => 0,

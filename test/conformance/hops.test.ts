@@ -8,35 +8,12 @@ import { closeSession, leaveHops, switchTarget } from '../../src/navigator/sessi
 import { writeRemoteFile } from '../../src/shell/files.js';
 import { ShellExecutor } from '../../src/shell/executor.js';
 import type { Pty } from '../../src/terminal/pty.js';
-import { entryConnect, useOpenSshLab, yq } from '../helpers/openssh.js';
+import { entryConnect, podProfiles, useOpenSshLab } from '../helpers/openssh.js';
 
 const fx = useOpenSshLab();
 
 /** master -> pods through the lab's kubectl; a koko menu -> an asset; the koko-idle twin. */
-function k8s(extra = '') {
-  return fx.profiles(`  master:
-    connect: ${entryConnect(fx.lab, 'master')}
-    timeout: 5s
-    hops:
-      - { name: master, prompt: ${yq(PROMPTS.master)}, shell: posix, exit: exit }
-  bash-pod:
-    extends: master
-    hops:
-      - name: pod
-        steps: [{ send_text: 'kubectl exec -it bash-pod -- bash' }]
-        prompt: '\\[pod:bash-pod [^\\]]*\\]\\$ $'
-        shell: posix
-        exit: exit${extra}
-  ash-pod:
-    extends: master
-    hops:
-      - name: pod
-        steps: [{ send_text: 'kubectl exec -it ash-pod -- sh' }]
-        prompt: '^/[^\\n]* # $'
-        shell: posix
-        exit: exit${extra}
-`);
-}
+const k8s = (extra = '') => fx.profiles(podProfiles(fx.lab, extra));
 
 function koko(entry: 'koko' | 'koko-idle') {
   return fx.profiles(`  menu:

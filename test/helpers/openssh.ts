@@ -1,5 +1,10 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startOpenSshLab, type EntryName, type OpenSshLab } from '../../lab/openssh/sshd.js';
+import {
+  PROMPTS,
+  startOpenSshLab,
+  type EntryName,
+  type OpenSshLab,
+} from '../../lab/openssh/sshd.js';
 import { closeSession, openSession, type NavSession } from '../../src/navigator/session.js';
 import type { ProfileRegistry } from '../../src/profiles/registry.js';
 import { ShellExecutor, type ExecutorOptions } from '../../src/shell/executor.js';
@@ -12,6 +17,35 @@ export function entryConnect(lab: OpenSshLab, entry: EntryName, extra = ''): str
 
 /** YAML single-quoted scalar. */
 export const yq = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/**
+ * Profiles (YAML under `profiles:`) for the lab's master and its pods through kubectl:
+ * `master`, `bash-pod`, `ash-pod`; `extra` is added to each pod hop (handlers, say).
+ */
+export function podProfiles(lab: OpenSshLab, extra = ''): string {
+  return `  master:
+    connect: ${entryConnect(lab, 'master')}
+    timeout: 5s
+    hops:
+      - { name: master, prompt: ${yq(PROMPTS.master)}, shell: posix, exit: exit }
+  bash-pod:
+    extends: master
+    hops:
+      - name: pod
+        steps: [{ send_text: 'kubectl exec -it bash-pod -- bash' }]
+        prompt: '\\[pod:bash-pod [^\\]]*\\]\\$ $'
+        shell: posix
+        exit: exit${extra}
+  ash-pod:
+    extends: master
+    hops:
+      - name: pod
+        steps: [{ send_text: 'kubectl exec -it ash-pod -- sh' }]
+        prompt: '^/[^\\n]* # $'
+        shell: posix
+        exit: exit${extra}
+`;
+}
 
 /**
  * A real-OpenSSH lab for one test file (started before, stopped after), and the sessions opened
