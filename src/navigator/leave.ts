@@ -10,6 +10,8 @@ import { prepareProgram, walk } from './walk.js';
 
 /** The longest a hop may take to be left (less when the profile's timeout is shorter). */
 export const LEAVE_BUDGET_MS = 5000;
+/** Into a hop without a prompt: how long the exit's line feed is waited for at most. */
+const NO_PROMPT_WAIT_MS = 2000;
 
 function unique(handlers: Handler[]): Handler[] {
   return [...new Set(handlers)];
@@ -51,14 +53,16 @@ export function compileLeave(profile: ResolvedProfile, from: number, keep: numbe
         label: label(`leaving, back at hop "${below.name}"`),
       });
     else if (below)
-      // No prompt to wait for below: at least the exit's line must have been taken (its line
-      // feed came back), so the next exit is not typed ahead into the hop being left.
+      // No prompt to wait for below: the exit's line taken (its line feed came back) is the sign
+      // the next exit is not typed ahead into the hop being left. A gateway that redraws with
+      // cursor moves sends none: then the next exit goes after a moment all the same.
       nodes.push({
         id: 'below',
         kind: 'wait',
         alternatives: [{ match: String.raw`\n`, next: 'done' }],
         handlers: unique([...profile.on, ...hop.on, ...below.on]),
-        timeoutMs: budget,
+        timeoutMs: Math.min(budget, NO_PROMPT_WAIT_MS),
+        timeoutGoesOn: true,
         label: label(`leaving, back at hop "${below.name}"`),
       });
     if (!below)

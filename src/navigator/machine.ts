@@ -9,6 +9,7 @@ import {
   pageEndAtCursor,
   pageSeen,
   pageView,
+  wholePageView,
   readLines,
   screenState,
   selectFailureText,
@@ -34,7 +35,7 @@ export interface NavContext {
   buffer: string;
   /** Output since gatewalk last typed (what `select` reads besides the screen). */
   recent: string;
-  /** The stream's last line, not yet ended (a cheap first look for a prompt). */
+  /** The stream's last lines (a cheap first look for a prompt, before rendering the screen). */
   tail: string;
   /**
    * The screen changed since gatewalk last typed: until then, a prompt or a menu on it is the
@@ -72,8 +73,8 @@ function bounded(text: string): string {
   return text.length > 2 * MAX_BUFFER ? text.slice(-MAX_BUFFER) : text;
 }
 
-// The stream's unfinished last line kept for a first look at a prompt: a prompt is shorter.
-const TAIL_CHARS = 4096;
+// The stream's last lines kept for a first look at a prompt: a prompt is shorter.
+const TAIL_CHARS = 1024;
 
 const noLabel: StepLabel = {
   hop: '',
@@ -94,7 +95,19 @@ const NO_PAGE: PageView = { count: 0, match: null, novel: false, onScreen: [] };
 function page(c: NavContext): PageView {
   let view = pageMemo.get(c);
   if (!view) {
-    view = c.menu ? pageView(c.screen, c.stale, c.menu) : NO_PAGE;
+    const menu = c.menu;
+    view = menu ? pageView(c.screen, c.stale, menu) : NO_PAGE;
+    // Nothing new, yet lines came (or the menu moved to another row) and it asks again: it
+    // redrew the very same rows. Not when the prompt merely went on: then it is the old page's
+    // prompt, still being drawn.
+    if (
+      menu &&
+      view.count === 0 &&
+      c.fresh &&
+      (c.recent.includes('\n') || !c.written?.startsWith(`${c.screen.snapshot().cursor.row}:`)) &&
+      pageEndAtCursor(c.screen, menu.line, menu.pageEnd)
+    )
+      view = wholePageView(c.screen, menu);
     pageMemo.set(c, view);
   }
   return view;
@@ -121,7 +134,7 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
     types: {} as {
       context: NavContext;
       events: NavEvent;
-      input: { screen?: ScreenView } | undefined;
+      input: { screen?: ScreenView; text?: string } | undefined;
     },
     actors: {
       // Replaced by the runner (and by tests): this one does nothing.
@@ -148,11 +161,10 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
         if (event.type !== 'OUTPUT') return {};
         const recent = bounded(context.recent + event.text);
         if (context.menu) readLines(context.menu, event.text);
-        const nl = event.text.lastIndexOf('\n');
         return {
           buffer: bounded(context.buffer + event.text),
           recent,
-          tail: nl >= 0 ? event.text.slice(nl + 1) : (context.tail + event.text).slice(-TAIL_CHARS),
+          tail: (context.tail + event.text).slice(-TAIL_CHARS),
           // Only a screen that changed counts: an answer-only chunk, a query, is not a page.
           fresh:
             context.fresh ||
@@ -180,8 +192,15 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
         if (context.menu) menuTyped(context.menu);
         return { fresh: false, written: now.signature, stale: now.rowsAbove, recent: '' };
       }),
-      resetSelect: assign(({ context }, p: { line: string; item: string }) => {
-        const menu = newMenu(p.line, p.item);
+      // A handler's answer: the screen must change again before it says anything, but the
+      // page is the same page (what was on it still counts).
+      answered: assign(({ context }) => ({
+        fresh: false,
+        written: screenState(context.screen).signature,
+      })),
+      leaveSelect: assign({ menu: null }),
+      resetSelect: assign(({ context }, p: { line: string; item: string; pageEnd: string }) => {
+        const menu = newMenu(p.line, p.item, p.pageEnd);
         readLines(menu, context.recent);
         return { pages: 1, menu };
       }),
@@ -214,9 +233,11 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
   }).createMachine({
     id: 'nav',
     context: ({ input }) => ({
-      buffer: '',
-      recent: '',
-      tail: '',
+      // Text that came before the walk is its first output: given here, it is read before the
+      // first step types anything.
+      buffer: input?.text ?? '',
+      recent: input?.text ?? '',
+      tail: (input?.text ?? '').slice(-TAIL_CHARS),
       // Nothing typed yet: what is on the screen counts (a walk that goes on from a hop left
       // at its prompt, a menu at rest).
       fresh: true,

@@ -35,6 +35,7 @@ export function earliestMatch(text: string, patterns: string[]): EarliestMatch |
 }
 
 const compiledGlobal = new Map<string, RegExp>();
+const AT_END_CHARS = 1024;
 const compiledAtEnd = new Map<string, RegExp>();
 
 /** Every match of a profile regex in `text` (the `g` form, compiled once per source). */
@@ -52,9 +53,15 @@ export function allMatches(text: string, source: string): RegExpExecArray[] {
  * spaces may follow the match, on the line it ends on, and that line is not blank. This is how
  * a prompt is "at the cursor".
  */
-export function matchesAtEnd(text: string, source: string): boolean {
-  const trimmed = text.replace(/[ \t]+$/, '');
-  if (trimmed === '' || trimmed.endsWith('\n')) return false;
+export function matchesAtEnd(whole: string, source: string): boolean {
+  // A prompt is short: only the end is looked at, so a regex that backtracks over a long line
+  // (`.*`) costs little.
+  const text = whole.length > AT_END_CHARS ? whole.slice(-AT_END_CHARS) : whole;
+  // The last character that is not a space or tab (a loop: a regex over a long run of spaces
+  // followed by anything else would take quadratic time).
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  if (end === 0 || text[end - 1] === '\n') return false;
   let re = compiledAtEnd.get(source);
   if (!re) {
     // One anchored search: a match that overlaps an earlier one is found too.

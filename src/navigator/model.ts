@@ -71,5 +71,6 @@ function addTransitions(
   node.handlers.forEach((hd, j) => {
     if (hd.action.kind === 'fail') add(`HANDLER_FAIL_${j}`, 'failed');
   });
-  add('TIMEOUT', 'failed');
+  const goesOn = node.kind === 'wait' && node.timeoutGoesOn;
+  add('TIMEOUT', goesOn ? target(h, node.alternatives[0]?.next ?? 'done') : 'failed');
 }

@@ -52,6 +52,8 @@ export type ProgramNode =
       alternatives: { match: string; next: string | null; fail?: string }[];
       handlers: Handler[];
       timeoutMs: number;
+      /** At the timeout, go on (to the first alternative's next) instead of failing. */
+      timeoutGoesOn?: boolean;
       label: StepLabel;
     }
   | {

@@ -38,6 +38,7 @@ export function screenState(screen: ScreenView): { signature: string; rowsAbove:
 export interface MenuState {
   line: string;
   item: string;
+  pageEnd: string;
   /** The line the text since the last write ends in, not complete yet. */
   partial: string;
   /** Entries in the lines since the last write: how many, the first matching `item`, labels. */
@@ -51,10 +52,11 @@ export interface MenuState {
   order: string[];
 }
 
-export function newMenu(line: string, item: string): MenuState {
+export function newMenu(line: string, item: string, pageEnd: string): MenuState {
   return {
     line,
     item,
+    pageEnd,
     partial: '',
     count: 0,
     match: null,
@@ -113,6 +115,18 @@ export interface PageView {
 export function pageView(screen: ScreenView, stale: string[], menu: MenuState): PageView {
   const before = new Set(stale);
   const rows = screenState(screen).rowsAbove.filter((r) => !before.has(r));
+  return viewOf(rows, menu);
+}
+
+/**
+ * The page when it was redrawn in place with the very rows it had (a menu filtered down to the
+ * entry, or its last page again): every row above the cursor.
+ */
+export function wholePageView(screen: ScreenView, menu: MenuState): PageView {
+  return viewOf(screenState(screen).rowsAbove, menu);
+}
+
+function viewOf(rows: string[], menu: MenuState): PageView {
   const onScreen = menuEntries(rows, menu.line);
   const item = profileRegex(menu.item);
   return {
@@ -136,8 +150,8 @@ export function pageSeen(menu: MenuState, view: PageView): void {
  * Whether a pattern is worth looking for at the cursor now: a chunk of plain text the screen
  * held back is only rendered when the stream's last line already reads like the pattern.
  */
-export function worthALook(screen: ScreenView, lastLine: string, pattern: string): boolean {
-  return !screen.lastWriteHeld || matchesAtEnd(lastLine, pattern);
+export function worthALook(screen: ScreenView, lastLines: string, pattern: string): boolean {
+  return !screen.lastWriteHeld || matchesAtEnd(lastLines, pattern);
 }
 
 /** The menu's prompt (`pageEnd`) stands at the cursor, on a line that is not itself an entry. */

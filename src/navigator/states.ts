@@ -42,8 +42,16 @@ export function buildStates(program: Program, handlerSecret: (h: Handler) => num
     return handlers.map((h, j) => {
       const guard = { type: 'earliest', params: { patterns, index: offset + j } };
       const output = handlerOutput(h, handlerSecret);
+      // An answer does not start a new page: what was on the screen still counts.
       if (output)
-        return { guard, actions: [{ type: 'consume', params: { patterns } }, ...write(output)] };
+        return {
+          guard,
+          actions: [
+            { type: 'consume', params: { patterns } },
+            { type: 'write', params: { output } },
+            { type: 'answered' },
+          ],
+        };
       const why = h.action.kind === 'fail' ? h.action.message : 'handler';
       return {
         guard,
@@ -56,6 +64,9 @@ export function buildStates(program: Program, handlerSecret: (h: Handler) => num
   const timeoutOf = (hopIndex: number, node: ProgramNode, actions: unknown[]) => {
     const delay = `t${hopIndex}_${node.id}`;
     delays[delay] = 'timeoutMs' in node ? node.timeoutMs : 0;
+    // A wait that only makes sure a line was taken goes on when it is over.
+    if (node.kind === 'wait' && node.timeoutGoesOn)
+      return { [delay]: { target: node.alternatives[0]?.next ?? 'done' } };
     return { [delay]: { target: '#nav.failed', actions } };
   };
 
@@ -126,13 +137,17 @@ export function buildStates(program: Program, handlerSecret: (h: Handler) => num
       params: { ...menu, label: node.label, why, ...(timeout ? { timeout } : {}) },
     });
     return {
-      entry: [{ type: 'resetSelect', params: { line: node.line, item: node.item } }],
+      entry: [{ type: 'resetSelect', params: menu }],
       always: [
         ...handlerTransitions(node, node.handlers, [node.item]),
         {
           guard: { type: 'entryVisible', params: menu },
           target: node.next,
-          actions: [{ type: 'choose', params: { ...menu, send: node.send } }, { type: 'wrote' }],
+          actions: [
+            { type: 'choose', params: { ...menu, send: node.send } },
+            { type: 'wrote' },
+            { type: 'leaveSelect' },
+          ],
         },
         {
           guard: { type: 'pageRepeats', params: menu },

@@ -172,8 +172,9 @@ export async function walk(
   };
 
   const io = fromCallback<IoCommand>(({ sendBack, receive }) => {
+    // What came before the walk was taken as its input (below): only new text from here on.
     const offText = pty.onText((text) => sendBack({ type: 'OUTPUT', text } satisfies NavEvent), {
-      fresh: options.freshText ?? false,
+      fresh: true,
     });
     const onClose = () => sendBack({ type: 'CLOSED' } satisfies NavEvent);
     pty.once('close', onClose);
@@ -193,8 +194,11 @@ export async function walk(
     };
   });
 
+  // Text that arrived before the walk (a banner) is read before its first step types anything;
+  // leaving drops it (it belongs to the hop as it was).
+  const before = pty.takeBacklog();
   const actor = createActor(machine.provide({ actors: { io } }), {
-    input: { screen: pty.screen },
+    input: { screen: pty.screen, text: options.freshText ? '' : before },
   });
   const waitNodes = new Map<string, string[]>(
     program.hops.flatMap((h, i) =>

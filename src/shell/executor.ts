@@ -168,7 +168,7 @@ export class ShellExecutor {
     ];
     for (const [key, wait] of steps) {
       // A key is typed only where the command runs: if its hop is gone, the command is over.
-      if (this.hopEnded(run, run.pending, run.pending.slice(run.pending.lastIndexOf('\n') + 1)))
+      if (this.hopEnded(run, run.phase === 'body' ? run.pending : '', run.pending.slice(-1024)))
         return this.result(run);
       this.session.pty.write(key);
       await waitForRun(run, wait);
@@ -271,7 +271,7 @@ export class ShellExecutor {
       if (at < 0) {
         run.pending = pending.slice(-64 * 1024);
         // The host logged out as the line was typed: it went to the hop below, if anywhere.
-        this.hopEnded(run, '', pending.slice(pending.lastIndexOf('\n') + 1));
+        this.hopEnded(run, '', pending.slice(-1024));
         return;
       }
       run.phase = 'body';
@@ -281,9 +281,6 @@ export class ShellExecutor {
     let end: RegExpExecArray | ReturnType<typeof earliestMatch> = run.frame
       ? run.frame.end.exec(pending)
       : null;
-    // A prompt the profile answers is not one the caller has to; once the command is over,
-    // nothing is answered (the answer would land at the shell's prompt).
-    const answered = !end && this.answerHandlers(run, fresh, handlers);
     if (!end && (!run.frame || run.interrupted)) {
       end = earliestMatch(pending, [run.prompt]);
       if (end && run.frame) {
@@ -294,6 +291,9 @@ export class ShellExecutor {
         return;
       }
     }
+    // A prompt the profile answers is not one the caller has to; once the command is over,
+    // nothing is answered (the answer would land at the shell's prompt).
+    const answered = !end && this.answerHandlers(run, fresh, handlers);
     if (end) {
       const start = 'index' in end ? end.index : end.start;
       const stop = 'index' in end ? end.index + end[0].length : end.end;
@@ -307,8 +307,10 @@ export class ShellExecutor {
       return;
     }
     const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
-    if (this.hopEnded(run, pending, lastLine)) return;
-    if (run.frame && this.shellName === 'ksh' && this.guard.lineDropped(pending, lastLine)) {
+    // The last lines, for a first look at a prompt (prompts may span lines).
+    const tail = pending.slice(-1024);
+    if (this.hopEnded(run, pending, tail)) return;
+    if (run.frame && this.shellName === 'ksh' && this.guard.lineDropped(pending, tail)) {
       // mksh drops the rest of a line after a syntax error in eval, end marker included.
       run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
       this.finish(run, 2);
@@ -325,8 +327,8 @@ export class ShellExecutor {
   }
 
   /** The command ended the hop's shell: the prompt of a hop below came back. */
-  private hopEnded(run: Running, pending: string, lastLine: string): boolean {
-    const below = this.guard.shellEnded(lastLine);
+  private hopEnded(run: Running, pending: string, tail: string): boolean {
+    const below = this.guard.shellEnded(tail);
     if (below < 0) return false;
     run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
     run.leftHop = this.guard.endedBelow(below, run.output.view(4096).text, run.phase !== 'start');

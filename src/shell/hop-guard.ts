@@ -100,12 +100,12 @@ export class HopGuard {
    * session ending, a host logging out as the line was typed)? Then a lower hop's prompt
    * stands at the cursor, as it read when the walk reached that hop. Returns that hop, or -1.
    */
-  shellEnded(lastLine: string): number {
+  shellEnded(tail: string): number {
     if (this.session.at <= 0) return -1;
     const prompts = this.session.profile.hops
       .slice(0, this.session.at)
       .flatMap((h) => h.prompt ?? []);
-    if (!this.worthALook(lastLine, prompts)) return -1;
+    if (!this.worthALook(tail, prompts)) return -1;
     return lowerHopAtCursor(this.session, this.session.at);
   }
 
@@ -113,9 +113,9 @@ export class HopGuard {
    * A shell that drops the rest of the typed line on a syntax error in `eval` (mksh), end
    * marker and all, says so and shows its prompt again: the command is over.
    */
-  lineDropped(pending: string, lastLine: string): boolean {
+  lineDropped(pending: string, tail: string): boolean {
     const prompt = this.hop.prompt ?? '';
-    if (!this.worthALook(lastLine, [prompt])) return false;
+    if (!this.worthALook(tail, [prompt])) return false;
     // Its own complaint on the line before the prompt, and nothing else after it.
     const lines = pending.split('\n');
     if (!/^(?:E: )?\S*mksh: .*syntax error/.test(lines.at(-2) ?? '')) return false;
@@ -127,8 +127,8 @@ export class HopGuard {
    * parsed anyway (it had escape sequences, as most prompts do), or the stream's last line
    * already reads like one. Bulk plain output is never rendered for it.
    */
-  private worthALook(lastLine: string, prompts: string[]): boolean {
-    return !this.session.pty.screen.lastWriteHeld || prompts.some((p) => matchesAtEnd(lastLine, p));
+  private worthALook(tail: string, prompts: string[]): boolean {
+    return !this.session.pty.screen.lastWriteHeld || prompts.some((p) => matchesAtEnd(tail, p));
   }
 
   /**

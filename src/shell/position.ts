@@ -16,22 +16,25 @@ function atCursor(session: NavSession): { text: string; line: string } {
 }
 
 /**
- * A hop below `above` whose prompt stands at the cursor, -1 if none: one whose recorded prompt
- * line is the cursor's line (and not `above`'s own), or, for hops with none recorded, whose
- * regex matches there while `above`'s does not.
+ * A hop below `above` whose prompt stands at the cursor, -1 if none: first one whose recorded
+ * prompt line is the cursor's line (and not `above`'s own), then one whose regex matches there
+ * while `above`'s does not (a prompt that shows a clock, or the last exit status, reads
+ * differently each time).
  */
 export function lowerHopAtCursor(session: NavSession, above: number): number {
   const { text, line } = atCursor(session);
   const hops = session.profile.hops;
   const own = session.prompts[above];
-  const ownRegex = hops[above]?.prompt;
   for (let i = above - 1; i >= 0; i--) {
     const prompt = hops[i]?.prompt;
-    if (!prompt) continue;
     const seen = session.prompts[i];
-    if (seen) {
-      if (seen === line && seen !== own && matchesAtEnd(text, prompt)) return i;
-    } else if (matchesAtEnd(text, prompt) && !(ownRegex && matchesAtEnd(text, ownRegex))) return i;
+    if (prompt && seen === line && seen !== own && matchesAtEnd(text, prompt)) return i;
+  }
+  const ownRegex = hops[above]?.prompt;
+  if (ownRegex && matchesAtEnd(text, ownRegex)) return -1;
+  for (let i = above - 1; i >= 0; i--) {
+    const prompt = hops[i]?.prompt;
+    if (prompt && matchesAtEnd(text, prompt)) return i;
   }
   return -1;
 }

@@ -126,6 +126,13 @@ export class Pty extends EventEmitter<{
     return () => this.off('text', listener);
   }
 
+  /** The text that arrived while nobody listened, handed over (and no longer kept). */
+  takeBacklog(): string {
+    const text = this.backlog;
+    this.backlog = '';
+    return text;
+  }
+
   /** Keeps text for the next listener; only the end matters for matching, so it is bounded. */
   private keep(text: string): void {
     // Cut only once it has grown to twice the bound: cutting per chunk copies it every time.

@@ -86,6 +86,7 @@ export class Screen {
   }
 
   private flush(): void {
+    this.lastWriteHeld = false;
     const held = this.hold.take();
     if (held) this.parse(new Uint8Array(held.buffer, held.byteOffset, held.byteLength));
   }

@@ -13,11 +13,12 @@ import { useOpenSshLab } from '../helpers/openssh.js';
 
 const fx = useOpenSshLab();
 
-/** Resolves once the text before the cursor matches (event-driven, 5 s at most). */
-function until(session: NavSession, re: RegExp): Promise<void> {
+/** Resolves once the text before the cursor (or with `whole`, the screen) matches (5 s at most). */
+function until(session: NavSession, re: RegExp, whole = false): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      if (!re.test(session.pty.screen.beforeCursor(8))) return;
+      const text = whole ? session.pty.screen.text() : session.pty.screen.beforeCursor(8);
+      if (!re.test(text)) return;
       clearTimeout(timer);
       session.pty.off('text', check);
       resolve();
@@ -102,7 +103,8 @@ describe('shells that run framed commands', () => {
       'zsh-themed',
       PROMPTS['zsh-themed'].replace(/ \(\?:.*$/, ' $'),
     );
-    expect(session.pty.screen.snapshot().lines.some((l) => /\[0\]$/.test(l))).toBe(true);
+    // The right prompt is drawn after the left one (the hop was reached at the left one).
+    await until(session, /\[0\]$/m, true);
     expect(await sh.execute('sh -c "exit 4"')).toMatchObject({ exit_code: 4 });
     expect(await sh.execute('echo right')).toMatchObject({ output: 'right\n' });
   });
