@@ -1,8 +1,8 @@
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { GatewalkError } from '../src/errors.js';
-import { AnsiStripper, stripAnsi } from '../src/terminal/ansi.js';
-import { expectIn } from './expect.js';
+import { stripAnsi } from '../src/terminal/ansi.js';
+import { ExpectClient } from './expect.js';
 import { fingerprintOf } from './server.js';
 
 const { Client } = ssh2;
@@ -27,44 +27,12 @@ export interface LabClientOptions {
  * matches patterns on the ANSI-stripped text from where the previous match ended, and types.
  * Tests and `gatewalk demo` use it; it checks the host key strictly.
  */
-export class LabClient {
-  /** Everything received, ANSI-stripped. */
-  text = '';
-  /** Raw bytes received. */
-  raw = '';
-  cursor = 0;
-  readonly waiters = new Set<() => void>();
-  readonly exit: Promise<{ code: number | null; signal?: string }>;
-  closed = false;
-
+export class LabClient extends ExpectClient<ClientChannel> {
   private constructor(
     readonly conn: InstanceType<typeof Client>,
-    readonly channel: ClientChannel,
+    channel: ClientChannel,
   ) {
-    const decoder = new TextDecoder();
-    const stripper = new AnsiStripper();
-    channel.on('data', (chunk: Buffer) => {
-      const s = decoder.decode(chunk, { stream: true });
-      this.raw += s;
-      this.text += stripper.push(s);
-      for (const w of this.waiters) w();
-    });
-    channel.stderr.resume();
-    this.exit = new Promise((resolve) => {
-      let code: number | null = null;
-      let signal: string | undefined;
-      channel.on('exit', (c: number | null, s?: string) => {
-        code = c;
-        signal = s;
-      });
-      const done = () => {
-        this.closed = true;
-        for (const w of this.waiters) w();
-        resolve(signal ? { code, signal } : { code });
-      };
-      channel.on('close', done);
-      conn.on('close', done);
-    });
+    super(conn, channel, false);
   }
 
   static connect(o: LabClientOptions): Promise<LabClient> {
@@ -105,40 +73,12 @@ export class LabClient {
     });
   }
 
-  /**
-   * Waits until `pattern` appears in the text received since the last match, then moves past it.
-   * Rejects after `timeoutMs` (or when the channel closes) with the pattern and the screen tail.
-   */
-  expect(pattern: RegExp | string, timeoutMs = 5000): Promise<RegExpExecArray> {
-    return expectIn(this, pattern, timeoutMs, (re, why) => this.failure(re, why));
-  }
-
-  private failure(re: RegExp, why: string): Error {
+  protected failure(re: RegExp, why: string): Error {
     const tail = this.text.slice(Math.max(this.cursor, this.text.length - 600));
     return new GatewalkError(
       'lab_expect_failed',
       `waiting for ${re}: ${why}; last output:\n${tail}`,
     );
-  }
-
-  /** Text received since the last match (not consumed). */
-  get unread(): string {
-    return this.text.slice(this.cursor);
-  }
-
-  send(data: string): void {
-    this.channel.write(data);
-  }
-
-  /** Types a line and presses Enter (a PTY sends `\r`). */
-  sendLine(line: string): void {
-    this.channel.write(`${line}\r`);
-  }
-
-  /** Sends a line and waits for a pattern: the usual step of a menu walk. */
-  async answer(line: string, next: RegExp | string, timeoutMs?: number): Promise<RegExpExecArray> {
-    this.sendLine(line);
-    return this.expect(next, timeoutMs);
   }
 
   close(): void {

@@ -104,11 +104,15 @@ export async function waitForExit(pids: number[], timeoutMs = 3000): Promise<num
   return alive;
 }
 
-/** Pids of live processes whose environment carries `GATEWALK_LAB_ID=<labId>` (Linux). */
-export function processesOfLab(labId: string): number[] {
-  const marker = `GATEWALK_LAB_ID=${labId}`;
+/** Pids of live processes whose environment holds `marker` (`NAME=value`; Linux). */
+export function processesCarrying(marker: string): number[] {
   const marked = readEveryProcess('environ', (env) => env.split('\0').includes(marker));
   return [...marked].flatMap(([pid, ours]) => (ours ? [pid] : []));
+}
+
+/** Pids of live processes whose environment carries `GATEWALK_LAB_ID=<labId>` (Linux). */
+export function processesOfLab(labId: string): number[] {
+  return processesCarrying(`GATEWALK_LAB_ID=${labId}`);
 }
 
 /** Resident memory of a process in KiB (0 when it is gone). */

@@ -1,30 +1,10 @@
 // Finding and stopping the processes of a real-OpenSSH conformance lab (Linux /proc), and the
 // exit hook that kills the labs still open when the process exits.
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { processTree } from '../processes.js';
+import { rmSync } from 'node:fs';
+import { processesCarrying, processTree } from '../processes.js';
 
-/** Pids of live processes whose environment holds `marker` (Linux /proc; ours to read). */
-export function processesCarrying(marker: string): number[] {
-  const found: number[] = [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(marker)) {
-        found.push(Number(name));
-      }
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return found;
-}
+export { processesCarrying };
 
 function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
   for (const pid of pids) {

@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
-import { AnsiStripper } from '../../src/terminal/ansi.js';
-import { expectIn } from '../expect.js';
+import { ExpectClient } from '../expect.js';
 import { fingerprintOf, type EntryName, type OpenSshLab } from './sshd.js';
 
 const { Client } = ssh2;
@@ -61,48 +60,13 @@ export interface ShellOptions extends ConnectOptions {
 }
 
 /** An interactive session on one entry: a PTY shell channel with expect-style waits. */
-export class EntrySession {
-  /** Everything received, control sequences and CRs removed. */
-  text = '';
-  /** Everything received, as sent. */
-  raw = '';
-  /** Resolves when the channel closes, with the exit status sshd reported (null if none). */
-  readonly exit: Promise<{ code: number | null; signal?: string }>;
-  cursor = 0;
-  closed = false;
-  readonly waiters = new Set<() => void>();
-
+export class EntrySession extends ExpectClient<ClientChannel> {
   private constructor(
     readonly conn: SshClient,
-    readonly channel: ClientChannel,
+    channel: ClientChannel,
     readonly entry: EntryName,
   ) {
-    const decoder = new TextDecoder();
-    const stripper = new AnsiStripper();
-    const take = (chunk: Buffer) => {
-      const s = decoder.decode(chunk, { stream: true });
-      this.raw += s;
-      this.text += stripper.push(s);
-      for (const w of [...this.waiters]) w();
-    };
-    channel.on('data', take);
-    channel.stderr.on('data', take);
-    this.exit = new Promise((resolve) => {
-      let code: number | null = null;
-      let signal: string | undefined;
-      channel.on('exit', (c: number | null, s?: string) => {
-        code = c;
-        signal = s;
-      });
-      const done = () => {
-        if (this.closed) return;
-        this.closed = true;
-        for (const w of [...this.waiters]) w();
-        resolve(signal ? { code, signal } : { code });
-      };
-      channel.on('close', done);
-      conn.on('close', done);
-    });
+    super(conn, channel, true);
   }
 
   /** Connects to `entry` and opens a shell on a PTY (xterm-256color, 200x50 by default). */
@@ -131,42 +95,13 @@ export class EntrySession {
     });
   }
 
-  /**
-   * Waits until `pattern` matches the text received since the last match, then moves past it.
-   * A string is matched literally. Rejects after `timeoutMs` or when the channel closes, with
-   * the pattern and the tail of the screen.
-   */
-  expect(pattern: RegExp | string, timeoutMs = 5000): Promise<RegExpExecArray> {
-    return expectIn(this, pattern, timeoutMs, (re, why) => this.failure(re, why));
-  }
-
-  private failure(re: RegExp, why: string): Error {
+  protected failure(re: RegExp, why: string): Error {
     const tail = this.text.slice(Math.max(0, this.text.length - 800));
     return new Error(
       `${this.entry}: waiting for ${re}: ${why}; last output:\n${tail}\n(raw tail: ${JSON.stringify(
         this.raw.slice(-300),
       )})`,
     );
-  }
-
-  /** Text received since the last match (not consumed). */
-  get unread(): string {
-    return this.text.slice(this.cursor);
-  }
-
-  send(data: string): void {
-    this.channel.write(data);
-  }
-
-  /** Types a line and presses Enter (`\r`, as a terminal does). */
-  sendLine(line: string): void {
-    this.channel.write(`${line}\r`);
-  }
-
-  /** Sends a line and waits for a pattern. */
-  answer(line: string, next: RegExp | string, timeoutMs?: number): Promise<RegExpExecArray> {
-    this.sendLine(line);
-    return this.expect(next, timeoutMs);
   }
 
   close(): void {
