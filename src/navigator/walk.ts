@@ -81,16 +81,23 @@ function stateName(value: unknown): string {
   return String(value);
 }
 
-/** Replaces every secret value in text, so screens in errors never show one. */
+/**
+ * Replaces every secret value in text, so screens in errors never show one: compiled once for
+ * a set of secrets. A value may wrap across screen rows.
+ */
+export function redacter(secrets: string[]): (text: string) => string {
+  // Shorter values cannot be told from ordinary text.
+  const patterns = secrets
+    .filter((s) => s.length >= 3)
+    .map(
+      (s) =>
+        new RegExp([...s].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\n?'), 'g'),
+    );
+  return (text) => patterns.reduce((out, p) => out.replace(p, '******'), text);
+}
+
 export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    // Shorter values cannot be told from ordinary text. A value may wrap across screen rows.
-    if (s.length < 3) continue;
-    const wrapped = [...s].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\n?');
-    out = out.replace(new RegExp(wrapped, 'g'), '******');
-  }
-  return out;
+  return redacter(secrets)(text);
 }
 
 export interface WalkOptions {

@@ -30,7 +30,6 @@ export interface SessionSpec {
 
 /** Copies what the PTY receives and sends into the transcript; returns how to stop. */
 export function recordPty(pty: Pty, transcript: TranscriptWriter): () => void {
-  const decoder = new TextDecoder('utf-8');
   for (const secret of pty.secrets) transcript.addSecret(secret);
   // A transcript that cannot be written (disk full) must not take the session down with it.
   const safely = (write: () => void) => {
@@ -40,8 +39,9 @@ export function recordPty(pty: Pty, transcript: TranscriptWriter): () => void {
       // The writer reported it when it failed to open; later failures are dropped.
     }
   };
-  const onRaw = (chunk: Buffer) =>
-    safely(() => transcript.received(decoder.decode(chunk, { stream: true })));
+  // What the screen shows: a framed line's echo is recorded as the command typed (the line
+  // itself is in the `send` event).
+  const onDisplay = (text: string) => safely(() => transcript.received(text));
   const onSent = (s: SentData) =>
     safely(() =>
       // A person's keystrokes may be a password typed with echo off, one key at a time (too
@@ -50,10 +50,10 @@ export function recordPty(pty: Pty, transcript: TranscriptWriter): () => void {
         ? transcript.note('typed', { by: s.by, bytes: Buffer.byteLength(s.data) })
         : transcript.sent(s.data, { secret: s.secret }),
     );
-  pty.on('raw', onRaw);
+  pty.on('display', onDisplay);
   pty.on('sent', onSent);
   return () => {
-    pty.off('raw', onRaw);
+    pty.off('display', onDisplay);
     pty.off('sent', onSent);
   };
 }

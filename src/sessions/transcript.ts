@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GatewalkError } from '../errors.js';
-import { printfFormat } from '../shell/framing.js';
+import { typedForms } from '../shell/framing.js';
 import { StreamRedactor } from './redactor.js';
 
 export interface TranscriptMeta {
@@ -125,12 +125,9 @@ export class TranscriptWriter {
 
   /** A secret known from elsewhere (a resolved password, before it is typed). */
   addSecret(value: string): void {
-    this.redactor.addSecret(value);
-    // Commands are typed octal-escaped (shell/framing.ts): a secret used in a command shows up
-    // in the typed line and in its echo as `P@ss\040w0rd`, which anyone can decode. Redact that
-    // form too (a plain value of letters, digits and `-` stays as it is, so it adds nothing).
-    const typed = printfFormat(value);
-    if (typed !== value) this.redactor.addSecret(typed);
+    // A secret used in a command shows up in the typed line quoted or octal-escaped
+    // (shell/framing.ts), as `P@ss\040w0rd`, which anyone can decode: those forms go too.
+    for (const form of typedForms(value)) this.redactor.addSecret(form);
   }
 
   state(state: string, reason?: string): void {

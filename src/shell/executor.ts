@@ -6,7 +6,8 @@ import { GatewalkError } from '../errors.js';
 import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { Handler, Hop } from '../profiles/types.js';
-import { frameCommand, prepareCommand, type ShellFlavor } from './framing.js';
+import type { Mark } from '../terminal/marks.js';
+import { endOf, frameCommand, prepareCommand, type ShellFlavor } from './framing.js';
 import { HopGuard } from './hop-guard.js';
 import { probeShell, type ShellKind } from './prepare.js';
 import {
@@ -39,9 +40,6 @@ export type {
 };
 
 const KEEP_FINISHED = 20;
-
-// Enough text kept back to find an end marker that a chunk boundary cut (it holds the cwd).
-const MARKER_WINDOW = 4400;
 
 /**
  * Runs commands at the last hop of a session: one at a time, each framed so its exact output and
@@ -198,7 +196,13 @@ export class ShellExecutor {
         this.refused = err;
       throw err;
     }
-    const prep = await this.start(prepareCommand(kind.flavor), undefined, undefined, kind.flavor);
+    const prep = await this.start(
+      prepareCommand(kind.flavor),
+      undefined,
+      undefined,
+      kind.flavor,
+      '',
+    );
     await waitForRun(prep, 10_000);
     if (prep.phase !== 'done') {
       await this.interrupt(1000).catch(() => undefined);
@@ -225,6 +229,7 @@ export class ShellExecutor {
     memoryChars?: number,
     timeoutMs?: number,
     flavor = this.flavor ?? 'posix',
+    display?: string,
   ): Promise<Running> {
     await this.guard.atPrompt(timeoutMs);
     const hop = this.hop;
@@ -239,85 +244,96 @@ export class ShellExecutor {
       fresh: true,
     });
     const onClose = () => this.closedDuring(run);
+    const onMark = (mark: Mark) => this.onMark(run, mark);
     this.session.pty.once('close', onClose);
+    this.session.pty.on('mark', onMark);
     run.stop = () => {
       offText();
       this.session.pty.off('close', onClose);
+      this.session.pty.off('mark', onMark);
+      if (run.frame) this.session.pty.endFrame();
     };
     this.current = run;
+    // A person watching sees the command as typed (gatewalk's own preparation as an empty line).
+    if (frame) this.session.pty.expectFrame(frame.nonce, display ?? command);
     this.session.pty.write(`${frame ? frame.line : command}\r`);
     return run;
   }
 
+  /** The command's own marks: where its output starts, and its end with exit code and cwd. */
+  private onMark(run: Running, mark: Mark): void {
+    if (!run.frame || mark.nonce !== run.frame.nonce) return;
+    if (mark.kind === 'S' && run.phase === 'start') {
+      // What came before was the echo of the typed line: it holds the command and whatever
+      // the command mentions, so handlers and prompts never read it.
+      run.phase = 'body';
+      run.pending = '';
+      run.tail = '';
+    } else if (mark.kind === 'E' && run.phase === 'body') {
+      const { code, cwd } = endOf(mark.rest);
+      run.output.push(run.pending);
+      run.pending = '';
+      run.exitCode = code;
+      run.cwd = cwd;
+      this.finish(run, code);
+    }
+  }
+
   private onText(run: Running, text: string, handlers: Handler[]): void {
     run.lastOutput = performance.now();
-    let pending = run.pending + text;
-    let fresh = text;
+    const pending = run.pending + text;
+    // The last lines, for a first look at a prompt (prompts may span lines).
+    run.tail = (run.tail + text).slice(-1024);
+    const tail = run.tail;
     if (run.phase === 'start') {
-      // Skip the echo of what we typed: output starts after the start marker (or, without a
-      // frame, after the echoed line). Handlers and markers never read the echo: it holds
-      // the command, and whatever the command mentions.
-      const marker = run.frame ? run.frame.start : '\n';
-      const at = pending.indexOf(marker);
-      if (at < 0 && run.interrupted) {
-        // Interrupted before it even started (a shell that refused the line): the prompt ends it.
-        const back = earliestMatch(pending, [run.prompt]);
+      run.pending = pending.slice(-64 * 1024);
+      if (run.interrupted || !run.frame) {
+        // Interrupted before it even started (a shell that refused the line), or a command
+        // without a frame, which starts after its echoed line: the prompt ends it.
+        const back = run.frame ? earliestMatch(pending, [run.prompt]) : null;
         if (back) {
           this.session.pty.unread(pending.slice(back.end));
           this.finish(run, 130);
           return;
         }
+        const nl = run.frame ? -1 : pending.indexOf('\n');
+        if (nl >= 0) {
+          run.phase = 'body';
+          run.pending = '';
+          run.tail = '';
+          if (nl + 1 < pending.length) this.onText(run, pending.slice(nl + 1), handlers);
+          return;
+        }
       }
-      if (at < 0) {
-        run.pending = pending.slice(-64 * 1024);
-        // The host logged out as the line was typed: it went to the hop below, if anywhere.
-        this.hopEnded(run, '', pending.slice(-1024));
-        return;
-      }
-      run.phase = 'body';
-      pending = pending.slice(at + marker.length);
-      fresh = pending;
+      // The host logged out as the line was typed: it went to the hop below, if anywhere.
+      this.hopEnded(run, '', tail);
+      return;
     }
-    let end: RegExpExecArray | ReturnType<typeof earliestMatch> = run.frame
-      ? run.frame.end.exec(pending)
-      : null;
-    if (!end && (!run.frame || run.interrupted)) {
-      end = earliestMatch(pending, [run.prompt]);
-      if (end && run.frame) {
-        // Interrupted before the end marker: the prompt says the shell is back.
+    if (!run.frame || run.interrupted) {
+      // Without a frame, the prompt ends a command; interrupted, the prompt says the shell is
+      // back before any end mark.
+      const end = earliestMatch(pending, [run.prompt]);
+      if (end) {
         run.output.push(pending.slice(0, end.start));
         this.session.pty.unread(pending.slice(end.end));
-        this.finish(run, 130);
+        this.finish(run, run.frame ? 130 : null);
         return;
       }
     }
     // A prompt the profile answers is not one the caller has to; once the command is over,
     // nothing is answered (the answer would land at the shell's prompt).
-    const answered = !end && this.answerHandlers(run, fresh, handlers);
-    if (end) {
-      const start = 'index' in end ? end.index : end.start;
-      const stop = 'index' in end ? end.index + end[0].length : end.end;
-      run.output.push(pending.slice(0, start));
-      if ('index' in end) {
-        run.exitCode = Number(end[1]);
-        run.cwd = end[2];
-      }
-      this.session.pty.unread(pending.slice(stop));
-      this.finish(run, run.exitCode);
-      return;
-    }
+    const answered = this.answerHandlers(run, text, handlers);
     const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
-    // The last lines, for a first look at a prompt (prompts may span lines).
-    const tail = pending.slice(-1024);
     if (this.hopEnded(run, pending, tail)) return;
-    if (run.frame && this.shellName === 'ksh' && this.guard.lineDropped(pending, tail)) {
+    if (run.frame && this.shellName === 'ksh' && this.guard.lineDropped(tail)) {
       // mksh drops the rest of a line after a syntax error in eval, end marker included.
       run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
       this.finish(run, 2);
       return;
     }
-    // Keep back what could be the start of the end marker; the rest is output.
-    const keep = run.frame ? MARKER_WINDOW : 8192;
+    // Whole lines are output at once; the open last line is kept back a little (a prompt
+    // that ends the command must not be part of its output), the more when a prompt ends it.
+    const keep = run.frame && !run.interrupted ? Math.min(lastLine.length, 4096) : 8192;
     const cut = Math.max(0, pending.length - keep);
     run.output.push(pending.slice(0, cut));
     run.pending = pending.slice(cut);

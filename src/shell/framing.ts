@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { GatewalkError } from '../errors.js';
-import { redact } from '../navigator/walk.js';
+import { redacter } from '../navigator/walk.js';
 
 // How a command is typed into a hop's shell so that its output can be cut out exactly and its
 // exit code read, whatever it prints. For POSIX shells (bash, dash, busybox ash, mksh, ksh):
 //
-//    printf 'GW''S%s\n' N; command eval " $(printf -- '<octal>')" && printf '\nGW''E%s:0:%s\n' N "$PWD" || printf '\nGW''E%s:%d:%s\n' N "$?" "$PWD"
+//    printf '\033]6973;S;%s\007' N; command eval ' ls -la' && printf '\033]6973;E;%s;0;%s\007' N "$PWD" || printf '\033]6973;E;%s;%d;%s\007' N "$?" "$PWD"
 //
-// - The markers are split in the typed text ('GW''S'), so the terminal's echo of the line never
-//   matches them; N is a fresh random nonce per command, so output cannot forge them.
+// - The markers are OSC strings (terminal/marks.ts): a terminal swallows them, so nobody sees
+//   them, and the echo of the typed line cannot hold one (it shows `\033` as text). N is a fresh
+//   random nonce per command, so output cannot forge them.
+// - A printable command is typed as itself, single-quoted for eval: nothing is forked on the
+//   remote side. A command with bytes a line editor would act on (a newline, a tab, control
+//   characters) or misread (non-ASCII, in a C locale) is typed as a printf format of octal
+//   escapes instead, `" $(printf -- '<octal>')"`, which costs a subshell.
 // - The command goes through eval, as one line: multi-line commands, heredocs, quotes or a
 //   trailing comment cannot break the framing, and nothing is left on the terminal's input for
 //   the command to read by mistake. `command eval`, because a syntax error in a plain eval (a
@@ -16,21 +21,17 @@ import { redact } from '../navigator/walk.js';
 //   The space before the command keeps a leading dash from being read as an option of eval.
 // - `&& ... || ...`: a failing command inside an and-or list does not end a shell that runs
 //   with `set -e` (from a .bashrc), and "$?" is still the command's status.
-// - Octal escapes in a printf format are POSIX: no base64 or other tool needed on the remote side.
 // - The leading space keeps the line out of the history where the shell honours it
 //   (zsh's HIST_IGNORE_SPACE, fish always); bash's history is switched off once per hop.
 //
 // zsh runs `eval` itself (`command eval` looks for an external eval there); fish has its own
-// syntax: `eval (printf ... | string collect)` and `$status`.
+// syntax: single quotes escape `\` and `'` with a backslash, and `$status`.
 
 export type ShellFlavor = 'posix' | 'zsh' | 'fish';
 
 export interface Frame {
   nonce: string;
   line: string;
-  start: string;
-  /** Matches the end marker with the exit code and working directory. */
-  end: RegExp;
 }
 
 const PLAIN = /[A-Za-z0-9_./=:,+@-]/;
@@ -45,28 +46,47 @@ export function printfFormat(command: string): string {
   return out;
 }
 
+// Printable ASCII only: what every line editor inserts as it is, in any locale.
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+/** The command single-quoted as `flavor` reads it. */
+export function singleQuoted(command: string, flavor: ShellFlavor): string {
+  return flavor === 'fish'
+    ? `'${command.replace(/[\\']/g, '\\$&')}'`
+    : `'${command.replace(/'/g, "'\\''")}'`;
+}
+
 /** Busybox ash cuts typed lines at 1 KiB: longer framed lines are refused, not cut. */
 export const MAX_LINE = 1000;
 
 export function newNonce(): string {
-  return randomBytes(12).toString('hex');
+  return randomBytes(8).toString('hex');
 }
 
+const mark = (kind: string, fields: string) => `printf '\\033]6973;${kind};%s${fields}\\007'`;
+
 function framedLine(flavor: ShellFlavor, command: string, nonce: string): string {
-  const fmt = printfFormat(command);
-  const start = `printf 'GW''S%s\\n' ${nonce}`;
-  if (flavor === 'fish')
-    return (
-      ` ${start}; eval (printf ' ${fmt}' | string collect);` +
-      ` printf '\\nGW''E%s:%d:%s\\n' ${nonce} $status "$PWD"`
-    );
+  const printable = PRINTABLE.test(command);
+  const start = `${mark('S', '')} ${nonce}`;
+  if (flavor === 'fish') {
+    const body = printable
+      ? singleQuoted(` ${command}`, 'fish')
+      : `(printf ' ${printfFormat(command)}' | string collect)`;
+    return ` ${start}; eval ${body}; ${mark('E', ';%d;%s')} ${nonce} $status "$PWD"`;
+  }
   const evaluate = flavor === 'zsh' ? 'eval' : 'command eval';
+  const body = printable
+    ? singleQuoted(` ${command}`, flavor)
+    : `" $(printf -- '${printfFormat(command)}')"`;
   return (
-    ` ${start}; ${evaluate} " $(printf -- '${fmt}')"` +
-    ` && printf '\\nGW''E%s:0:%s\\n' ${nonce} "$PWD"` +
-    ` || printf '\\nGW''E%s:%d:%s\\n' ${nonce} "$?" "$PWD"`
+    ` ${start}; ${evaluate} ${body}` +
+    ` && ${mark('E', ';0;%s')} ${nonce} "$PWD"` +
+    ` || ${mark('E', ';%d;%s')} ${nonce} "$?" "$PWD"`
   );
 }
+
+/** The framing around a command: what the line holds besides the command itself. */
+const FRAMING = framedLine('posix', '', newNonce()).length;
 
 export function frameCommand(
   command: string,
@@ -77,14 +97,18 @@ export function frameCommand(
   if (line.length > MAX_LINE) {
     throw new GatewalkError(
       'command_too_long',
-      `the command is ${line.length - 190}+ characters once encoded, more than every shell takes in one typed line (busybox ash cuts at 1 KiB): write it to a script with write_file and run that`,
+      `the command is ${line.length - FRAMING}+ characters once encoded, more than every shell takes in one typed line (busybox ash cuts at 1 KiB): write it to a script with write_file and run that`,
     );
   }
+  return { nonce, line };
+}
+
+/** The end mark's fields: the exit code and the working directory. */
+export function endOf(rest: string): { code: number; cwd: string } {
+  const cut = rest.indexOf(';');
   return {
-    nonce,
-    line,
-    start: `GWS${nonce}\n`,
-    end: new RegExp(`\\nGWE${nonce}:(\\d+):([^\\n]*)\\n`),
+    code: Number(rest.slice(0, cut < 0 ? undefined : cut)),
+    cwd: cut < 0 ? '' : rest.slice(cut + 1),
   };
 }
 
@@ -100,16 +124,17 @@ export function frameCommand(
  */
 export function probeLine(nonce: string): string {
   return (
-    ` sh -c 'echo "GW""P:${nonce}:$(cat /proc/$PPID/comm 2>/dev/null || ps -o comm= -p $PPID):\${TMUX:+tmux}\${STY:+screen}"' || true;` +
-    ` command -v shopt >/dev/null && history 1 | grep -q 'GW""P' && history -d $HISTCMD || true;` +
+    ` sh -c 'm=\${TMUX:+tmux}\${STY:+screen}; [ -z "$m" ] || echo "GW""M:${nonce}:$m"; printf "\\033]6973;P;%s;%s;%s\\007" ${nonce} "$(cat /proc/$PPID/comm 2>/dev/null || ps -o comm= -p $PPID)" "$m"' || true;` +
+    ` command -v shopt >/dev/null && history 1 | grep -q '6973;P' && history -d $HISTCMD || true;` +
     ` command -v shopt >/dev/null && shopt -u -o history || true;` +
     ` command -v setopt >/dev/null && setopt HIST_IGNORE_SPACE || true`
   );
 }
 
-/** What the probe printed: the shell's process name and a multiplexer. */
-export function probeAnswer(nonce: string): RegExp {
-  return new RegExp(`GWP:${nonce}:([^:\n]*):([a-z]*)\n`);
+/** What the probe's mark says: the shell's process name and a multiplexer. */
+export function probeAnswer(rest: string): { process: string; multiplexer: string } {
+  const cut = rest.lastIndexOf(';');
+  return { process: rest.slice(0, Math.max(0, cut)), multiplexer: rest.slice(cut + 1) };
 }
 
 /**
@@ -126,11 +151,27 @@ export function prepareCommand(flavor: ShellFlavor): string {
   ].join('; ');
 }
 
+/** Every form a secret takes in a typed line: as it is, single-quoted, octal-escaped. */
+export function typedForms(secret: string): string[] {
+  const forms = new Set([secret, printfFormat(secret)]);
+  for (const flavor of ['posix', 'fish'] as const)
+    forms.add(singleQuoted(secret, flavor).slice(1, -1));
+  return [...forms];
+}
+
+// Compiled once per set of secrets (a session's), not per result: re-done when one is added.
+const compiled = new WeakMap<Set<string>, { size: number; redact: (text: string) => string }>();
+
 /**
- * Hides secret values in text shown to callers, also in the octal-escaped form commands are
- * typed in (a command that uses a secret echoes it so, and that decodes at a glance).
+ * Hides secret values in text shown to callers, also in the forms commands are typed in (a
+ * command that uses a secret echoes it so, and `P@ss\040w0rd` decodes at a glance).
  */
-export function redactSecrets(text: string, secrets: Iterable<string>): string {
-  const all = [...secrets].flatMap((s) => [s, printfFormat(s)]);
-  return all.length === 0 ? text : redact(text, all);
+export function redactSecrets(text: string, secrets: Set<string>): string {
+  if (secrets.size === 0) return text;
+  let entry = compiled.get(secrets);
+  if (entry?.size !== secrets.size) {
+    entry = { size: secrets.size, redact: redacter([...secrets].flatMap(typedForms)) };
+    compiled.set(secrets, entry);
+  }
+  return entry.redact(text);
 }

@@ -113,11 +113,11 @@ export class HopGuard {
    * A shell that drops the rest of the typed line on a syntax error in `eval` (mksh), end
    * marker and all, says so and shows its prompt again: the command is over.
    */
-  lineDropped(pending: string, tail: string): boolean {
+  lineDropped(tail: string): boolean {
     const prompt = this.hop.prompt ?? '';
     if (!this.worthALook(tail, [prompt])) return false;
     // Its own complaint on the line before the prompt, and nothing else after it.
-    const lines = pending.split('\n');
+    const lines = tail.split('\n');
     if (!/^(?:E: )?\S*mksh: .*syntax error/.test(lines.at(-2) ?? '')) return false;
     return matchesAtEnd(this.session.pty.screen.beforeCursor(), prompt);
   }

@@ -26,7 +26,10 @@ export interface Running {
   /** When output last arrived. */
   lastOutput: number;
   phase: 'start' | 'body' | 'done';
+  /** Output not yet given to `output`: the open last line (a prompt may end the command). */
   pending: string;
+  /** The last KiB of text since the output started, for prompts that span lines. */
+  tail: string;
   handlerWindow: string;
   output: CommandOutput;
   exitCode: number | null;
@@ -62,16 +65,9 @@ export function waitForRun(run: Running, ms: number, untilDone = false): Promise
   });
 }
 
-/** Output held back while the end marker might be arriving, minus what could be the marker. */
+/** Output held back (the open last line), shown with the output of a command still running. */
 export function visiblePending(run: Running): string {
-  if (run.phase === 'done') return '';
-  if (!run.frame) return run.pending;
-  const marker = `\nGWE${run.frame.nonce}:`;
-  const nl = run.pending.lastIndexOf('\n');
-  const tail = nl < 0 ? '' : run.pending.slice(nl);
-  // A lone trailing newline is most likely the command's own: only "\nG..." is held back.
-  const maybeMarker = tail.length > 1 && (marker.startsWith(tail) || tail.startsWith(marker));
-  return maybeMarker ? run.pending.slice(0, nl) : run.pending;
+  return run.phase === 'body' ? run.pending : '';
 }
 
 export function statusOf(run: Running): CommandStatus {
@@ -161,6 +157,7 @@ export function newRun(
     lastOutput: performance.now(),
     phase: 'start',
     pending: '',
+    tail: '',
     handlerWindow: '',
     output: new CommandOutput(id, limits),
     exitCode: null,

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
 import { AnsiStripper } from './ansi.js';
+import { MarkScanner, type Mark } from './marks.js';
 import { Screen } from './screen.js';
 
 export const RAW_LOG_BYTES = 1024 * 1024;
@@ -19,9 +20,25 @@ export interface SentData {
   by?: string;
 }
 
+/** A framed line gatewalk typed: its echo is shown as `display` once its start mark arrives. */
+interface ExpectedFrame {
+  nonce: string;
+  /** What a person sees instead of the framed line: the command as typed. */
+  display: string;
+  /** The echo held back from the screen until the start mark (null once it came). */
+  held: string | null;
+}
+
+// An echo longer than this is not an echo: it is shown as it came.
+const MAX_HELD = 64 * 1024;
+
 export class Pty extends EventEmitter<{
   text: [string];
   raw: [Buffer];
+  /** What the screen shows, as the screen is fed: the echo of framed lines replaced. */
+  display: [string];
+  /** gatewalk's own marks (terminal/marks.ts), in order with the text around them. */
+  mark: [Mark];
   sent: [SentData];
   close: [];
 }> {
@@ -72,12 +89,91 @@ export class Pty extends EventEmitter<{
     const decoded = this.decoder.decode(chunk, { stream: true });
     // Recorded before it is parsed: a query comes before the answer the terminal gives it.
     this.emit('raw', chunk);
-    this.parse(chunk, decoded);
+    if (!this.frame) return this.take(chunk, decoded);
+    const parts = this.marks.split(decoded);
+    if (parts.length === 1 && parts[0] === decoded) return this.take(chunk, decoded);
+    for (const part of parts) {
+      if (typeof part === 'string') this.take(null, part);
+      else this.onMark(part);
+    }
+    if (!this.frame) {
+      const rest = this.marks.flush();
+      if (rest) this.take(null, rest);
+    }
+  }
+
+  /** Output for the screen (unless it is a framed line's echo, held) and for text listeners. */
+  private take(chunk: Buffer | null, decoded: string): void {
+    const frame = this.frame;
+    if (frame?.held != null) {
+      frame.held += decoded;
+      if (frame.held.length > MAX_HELD) this.reveal();
+    } else this.show(chunk, decoded);
     const text = this.stripper.push(decoded);
+    if (text) this.lineStart = text.endsWith('\n');
     // Listeners hear of every chunk, also one of escape sequences only: it may have changed
     // the screen (a redraw, a cursor move) that screen-based waits look at.
     if (this.listenerCount('text') === 0) this.keep(text);
     else this.emit('text', text);
+  }
+
+  private show(chunk: Buffer | null, decoded: string): void {
+    this.emit('display', decoded);
+    this.parse(chunk, decoded);
+  }
+
+  /** The last text received ended a line (or none came since a framed line's echo). */
+  private lineStart = true;
+  private frame: ExpectedFrame | null = null;
+  private readonly marks = new MarkScanner();
+
+  /**
+   * A framed line is about to be typed: its echo (with the framing) is held back from the
+   * screen, and shown as `display` once the command's start mark arrives.
+   */
+  expectFrame(nonce: string, display: string): void {
+    this.reveal();
+    this.frame = { nonce, display, held: '' };
+  }
+
+  /** No (more) mark is expected: an echo still held is shown as it came. */
+  endFrame(): void {
+    this.reveal();
+    this.frame = null;
+    const rest = this.marks.flush();
+    if (rest) this.take(null, rest);
+  }
+
+  private reveal(): void {
+    const held = this.frame?.held;
+    if (!this.frame || held == null) return;
+    this.frame.held = null;
+    if (held) this.show(null, held);
+  }
+
+  private onMark(mark: Mark): void {
+    const frame = this.frame;
+    if (frame?.nonce !== mark.nonce) {
+      // Not ours (a stale mark, or output printing one): it is text like any other.
+      this.take(null, mark.raw);
+      return;
+    }
+    if (frame.held != null && (mark.kind === 'S' || mark.kind === 'P')) {
+      frame.held = null;
+      // gatewalk's own line (display ''): the prompt's row is cleared, and the shell draws
+      // its next prompt there, as if nothing had been typed.
+      this.show(
+        null,
+        frame.display === '' ? '\r\x1b[K' : `${frame.display.replace(/\r?\n/g, '\r\n')}\r\n`,
+      );
+      this.lineStart = true;
+    }
+    const ends = mark.kind === 'E' || mark.kind === 'P';
+    if (ends) this.frame = null;
+    this.emit('mark', mark);
+    // The output's last line was left open (`printf x`): the prompt starts a line of its own,
+    // as zsh makes it (after the mark: it is not the command's output).
+    if (ends && !this.lineStart) this.take(null, '\r\n');
   }
 
   /**
@@ -85,16 +181,15 @@ export class Pty extends EventEmitter<{
    * leaving shell asks before it reads its exit); the shell below is answered again from the
    * first line feed on, in the same chunk too.
    */
-  private parse(chunk: Buffer, decoded: string): void {
-    const nl = this.leavingHop ? chunk.indexOf(0x0a) : -1;
-    if (nl < 0) {
-      this.screen.write(chunk, decoded);
+  private parse(chunk: Buffer | null, decoded: string): void {
+    const cut = this.leavingHop ? decoded.indexOf('\n') + 1 : 0;
+    if (cut === 0) {
+      this.screen.write(chunk ?? decoded, decoded);
       return;
     }
-    const cut = decoded.indexOf('\n') + 1;
-    this.screen.write(chunk.subarray(0, nl + 1), decoded.slice(0, cut));
+    this.screen.write(decoded.slice(0, cut), decoded.slice(0, cut));
     this.arrived();
-    if (nl + 1 < chunk.length) this.screen.write(chunk.subarray(nl + 1), decoded.slice(cut));
+    if (cut < decoded.length) this.screen.write(decoded.slice(cut), decoded.slice(cut));
   }
 
   private leavingHop = false;

@@ -237,7 +237,7 @@ profiles:
       .map((e) => e.data)
       .join('');
     expect(received).toContain('Verification code: ');
-    expect(received).toMatch(/GWS\w+\r\n\[secret\]\r\n/);
+    expect(received).toMatch(/echo \[secret\]\r\n\[secret\]\r\n/);
     for (const text of [file, served]) {
       for (const secret of [TOKEN, SUDO, SPECIAL]) expect(text).not.toContain(secret);
       // A code as a word of its own: hex nonces and ids may hold six digits by chance.

@@ -132,10 +132,14 @@ describe('the MCP tools against the lab', () => {
   });
 
   it('shows the screen, waits for text, and sends keys', async () => {
+    await run("echo 'as typed'");
     const screen = await c.ok<{ screen: string; rows: number; cols: number }>('get_screen', {
       session_id: sid,
     });
     expect(screen.screen).toMatch(/\[pod:[^\]]+\]\$ ?$/);
+    // The command as a person would have typed it, and nothing of gatewalk's framing.
+    expect(screen.screen).toMatch(/\$ echo 'as typed'\nas typed\n/);
+    expect(screen.screen).not.toMatch(/eval|6973|GW[SEP]/);
     expect(screen).toMatchObject({ rows: 50, cols: 200 });
     const waited = await c.ok<{ matched: string | null }>('wait_for', {
       session_id: sid,
