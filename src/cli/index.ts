@@ -1,16 +1,11 @@
 #!/usr/bin/env node
 // The gatewalk command. The only module that touches process, argv and stdio.
+// Start-up time matters (agents start `gatewalk serve` often; `--version` should feel instant):
+// this module imports nothing heavy, and each command loads only its own modules when it runs.
 import { readFileSync } from 'node:fs';
 import { isGatewalkError } from '../errors.js';
 import { packagePath } from '../paths.js';
-import { runDemoCommand } from './demo-command.js';
 import type { CliIo } from './io.js';
-import { runLabCommand } from './lab-command.js';
-import { runGraphCommand, runOpenCommand, runRunCommand } from './nav-commands.js';
-import { runProfilesCommand, runValidateCommand } from './profiles-commands.js';
-import { runServeCommand } from './serve-command.js';
-import { runTranscriptCommand } from './transcript-command.js';
-import { runViewCommand } from './view-command.js';
 
 const USAGE = `Usage: gatewalk <command> [options]
 
@@ -75,26 +70,26 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
     case 'lab':
-      await runLabCommand(args, io);
+      await (await import('./lab-command.js')).runLabCommand(args, io);
       return 0;
     case 'open':
-      return runOpenCommand(args, io);
+      return (await import('./nav-commands.js')).runOpenCommand(args, io);
     case 'run':
-      return runRunCommand(args, io);
+      return (await import('./nav-commands.js')).runRunCommand(args, io);
     case 'graph':
-      return runGraphCommand(args, io);
+      return (await import('./nav-commands.js')).runGraphCommand(args, io);
     case 'validate':
-      return runValidateCommand(args, io);
+      return (await import('./profiles-commands.js')).runValidateCommand(args, io);
     case 'profiles':
-      return runProfilesCommand(args, io);
+      return (await import('./profiles-commands.js')).runProfilesCommand(args, io);
     case 'serve':
-      return runServeCommand(args, io);
+      return (await import('./serve-command.js')).runServeCommand(args, io);
     case 'view':
-      return runViewCommand(args, io);
+      return (await import('./view-command.js')).runViewCommand(args, io);
     case 'transcript':
-      return runTranscriptCommand(args, io);
+      return (await import('./transcript-command.js')).runTranscriptCommand(args, io);
     case 'demo':
-      await runDemoCommand(args, io);
+      await (await import('./demo-command.js')).runDemoCommand(args, io);
       return 0;
     case '--version':
     case '-v': {

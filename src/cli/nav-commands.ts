@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util';
 import { GatewalkError, isGatewalkError } from '../errors.js';
 import { mermaidGraph } from '../navigator/graph.js';
 import { compileProgram } from '../navigator/program.js';
-import { closeSession, openSession, type NavSession } from '../navigator/session.js';
-import { ShellExecutor } from '../shell/executor.js';
+import type { NavSession } from '../navigator/session.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import { formatDiagnostic } from '../profiles/diagnostics.js';
 import { profileDirs } from '../profiles/dirs.js';
@@ -107,6 +106,8 @@ export async function runOpenCommand(args: string[], io: CliIo): Promise<number>
       'gatewalk open needs a terminal: use gatewalk run for scripts',
     );
   const registry = registryFor(io, o.values.profiles);
+  // The SSH and terminal modules load only for the commands that connect (not for graph).
+  const { closeSession, openSession } = await import('../navigator/session.js');
   const session = await openSession(registry.resolve(o.profile, o.params), {
     lookup: (n) => registry.resolveVia(n),
     onProgress: progress(io, o.values.quiet),
@@ -174,6 +175,7 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
   try {
     const registry = registryFor(io, o.values.profiles);
     const profile = registry.resolve(o.profile, o.params);
+    const { openSession } = await import('../navigator/session.js');
     session = await openSession(profile, {
       lookup: (n) => registry.resolveVia(n),
       onProgress: progress(io, o.values.quiet),
@@ -190,7 +192,9 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
 
 async function runAt(session: NavSession, command: string, timeoutMs: number, io: CliIo) {
   let finished = true;
+  const { closeSession } = await import('../navigator/session.js');
   try {
+    const { ShellExecutor } = await import('../shell/executor.js');
     const result = await new ShellExecutor(session).execute(command, {
       timeoutMs,
       maxOutput: Number.MAX_SAFE_INTEGER,

@@ -3,9 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { listenHttp } from '../mcp/http.js';
-import { startInstance } from '../mcp/instance.js';
 import { profileDirs } from '../profiles/dirs.js';
 import type { CliIo } from './io.js';
 
@@ -56,6 +53,8 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     io.err(`gatewalk serve: --http and --viewer-port take a port number\n\n${SERVE_USAGE}`);
     return 2;
   }
+  // Loaded only now: --help and a bad argument answer without loading the server.
+  const { startInstance } = await import('../mcp/instance.js');
   const instance = startInstance({
     profileDirs: profileDirs(values.profiles ?? [], io.env, io.cwd),
     env: io.env,
@@ -83,6 +82,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   if (values.http !== undefined) {
     const port = Number(values.http);
     const token = io.env.GATEWALK_HTTP_TOKEN || randomBytes(24).toString('base64url');
+    const { listenHttp } = await import('../mcp/http.js');
     const http = await listenHttp({
       port,
       token,
@@ -106,6 +106,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     io.err('gatewalk serve: no standard input/output to speak MCP on');
     return 1;
   }
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const transport = new StdioServerTransport(io.protocol.input, io.protocol.output);
   const done = new Promise<number>((resolveDone) => {
     // The client closing our stdin is how it says goodbye.

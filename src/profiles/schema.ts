@@ -1,21 +1,46 @@
-import { readFileSync } from 'node:fs';
-import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { packagePath } from '../paths.js';
 import { suggestion } from './diagnostics.js';
 
-// ajv ships CommonJS; under NodeNext its default export is the module object.
-const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
-
 type Schema = Record<string, unknown>;
 const SCHEMA_ID = 'https://gatewalk.dev/schemas/profile.schema.json';
-export const profileSchema = JSON.parse(
-  readFileSync(packagePath('schemas', 'profile.schema.json'), 'utf8'),
-) as Schema;
-const defs = profileSchema.$defs as Record<string, Schema>;
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-const validateFile = ajv.compile(profileSchema);
-const branchValidators = new Map<string, ValidateFunction>();
+/**
+ * The validators, compiled from the schema at build time with ajv standalone (ajv options:
+ * allErrors, strict, allowUnionTypes, verbose) by scripts/build-schemas.mjs; compiling at run
+ * time cost ~100 ms at every start. `branchKeys[i]` is the key of `branch${i}` (see
+ * validateBranch).
+ */
+interface Validators {
+  profile: ValidateFunction;
+  branchKeys: string[];
+  sourceHash: string;
+  [branch: `branch${number}`]: ValidateFunction | undefined;
+}
+
+const GENERATED = ['dist', 'schemas', 'profile-validators.cjs'];
+let loaded: { defs: Record<string, Schema>; validators: Validators } | undefined;
+
+/** The schema and its validators, loaded at the first check (not at import). */
+function load(): NonNullable<typeof loaded> {
+  if (loaded) return loaded;
+  const text = readFileSync(packagePath('schemas', 'profile.schema.json'), 'utf8');
+  const file = packagePath(...GENERATED);
+  const validators = existsSync(file)
+    ? (createRequire(import.meta.url)(file) as Validators)
+    : undefined;
+  if (validators?.sourceHash !== createHash('sha256').update(text).digest('hex')) {
+    throw new Error(
+      `the precompiled profile schema validators (${GENERATED.join('/')}) are ` +
+        `${validators ? 'out of date' : 'missing'}: run \`npm run build\``,
+    );
+  }
+  loaded = { defs: (JSON.parse(text) as Schema).$defs as Record<string, Schema>, validators };
+  return loaded;
+}
 
 /** A schema violation in words a profile author understands, at a pointer into the file. */
 export interface SchemaProblem {
@@ -27,8 +52,9 @@ export interface SchemaProblem {
 
 /** Validates a whole profile file's data against the JSON Schema. */
 export function checkAgainstSchema(data: unknown): SchemaProblem[] {
-  if (validateFile(data)) return [];
-  return explain(validateFile.errors ?? [], data, '');
+  const validate = load().validators.profile;
+  if (validate(data)) return [];
+  return explain(validate.errors ?? [], data, '');
 }
 
 function typeOf(value: unknown): string {
@@ -41,7 +67,7 @@ function typeOf(value: unknown): string {
 function deref(schema: Schema): Schema {
   const ref = schema.$ref;
   if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
-    const target = defs[ref.slice('#/$defs/'.length)];
+    const target = load().defs[ref.slice('#/$defs/'.length)];
     if (target) return { ...deref(target), ...schema, $ref: undefined };
   }
   return schema;
@@ -84,17 +110,17 @@ function valueAt(data: unknown, pointer: string): unknown {
 /** Validates `value` against one branch of a oneOf, with $defs references kept working. */
 function validateBranch(branch: Schema, value: unknown): ErrorObject[] {
   const text = JSON.stringify(branch).replaceAll('"#/$defs/', `"${SCHEMA_ID}#/$defs/`);
-  let validate = branchValidators.get(text);
-  if (!validate) {
-    if (!ajv.getSchema(SCHEMA_ID)) ajv.addSchema(profileSchema);
-    validate = ajv.compile(JSON.parse(text) as Schema);
-    branchValidators.set(text, validate);
-  }
+  const { validators } = load();
+  const validate = validators[`branch${validators.branchKeys.indexOf(text)}`];
+  if (!validate) throw new Error(`no precompiled validator for the schema branch ${text}`);
   return validate(value) ? [] : (validate.errors ?? []);
 }
 
 const DURATION_PATTERN = '^\\d+(\\.\\d+)?(ms|s|m)$';
-const isSecretSchema = (s: unknown) => s === defs.secret;
+// The validators carry their own copy of the schema: compared by content, not identity.
+let secretText: string | undefined;
+const isSecretSchema = (s: unknown) =>
+  JSON.stringify(s) === (secretText ??= JSON.stringify(load().defs.secret));
 
 /**
  * Turns ajv's errors into one message per real problem. A `oneOf` produces an error per branch;

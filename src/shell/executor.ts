@@ -7,7 +7,17 @@ import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { Handler, Hop } from '../profiles/types.js';
 import type { Mark } from '../terminal/marks.js';
-import { endOf, frameCommand, prepareCommand, type ShellFlavor } from './framing.js';
+import {
+  MAX_LINE,
+  endOf,
+  frameCommand,
+  helperLine,
+  helpersMissing,
+  prepareCommand,
+  type Frame,
+  type ShellFlavor,
+} from './framing.js';
+import { matchesAtEnd } from '../navigator/matcher.js';
 import { HopGuard } from './hop-guard.js';
 import { probeShell, type ShellKind } from './prepare.js';
 import {
@@ -234,7 +244,9 @@ export class ShellExecutor {
     await this.guard.atPrompt(timeoutMs);
     const hop = this.hop;
     const id = `cmd_${randomBytes(6).toString('hex')}`;
-    const frame = hop.shell === 'posix' ? frameCommand(command, undefined, flavor) : null;
+    // The hop's first command (its preparation, display '') defines the marker functions.
+    const frame =
+      hop.shell === 'posix' ? frameCommand(command, undefined, flavor, display === '') : null;
     const run = newRun(id, this.session.at, frame, hop.prompt ?? '', {
       memoryChars: memoryChars ?? this.options.memoryChars ?? 1024 * 1024,
       spillDir: this.options.spillDir ?? join(tmpdir(), `gatewalk-${process.pid}`, 'outputs'),
@@ -305,6 +317,15 @@ export class ShellExecutor {
           return;
         }
       }
+      if (
+        run.frame &&
+        !run.retyped &&
+        helpersMissing(pending) &&
+        matchesAtEnd(pending, run.prompt)
+      ) {
+        this.retype(run, run.frame);
+        return;
+      }
       // The host logged out as the line was typed: it went to the hop below, if anywhere.
       this.hopEnded(run, '', tail);
       return;
@@ -340,6 +361,22 @@ export class ShellExecutor {
     run.waitingForInput = !answered && looksLikeInputPrompt(lastLine);
     run.lastLine = answered ? '' : lastLine;
     for (const notify of run.changed) notify();
+  }
+
+  /**
+   * The marker functions are gone (the shell is a nested one): nothing of the line ran, since
+   * `__gwS` came first. They are defined again and the line typed once more, once.
+   */
+  private retype(run: Running, frame: Frame): void {
+    run.retyped = true;
+    run.pending = '';
+    const helpers = helperLine(frame.flavor);
+    const line = `${helpers};${frame.line}`;
+    if (line.length <= MAX_LINE) this.session.pty.write(`${line}\r`);
+    else {
+      this.session.pty.write(`${helpers}\r`);
+      this.session.pty.write(`${frame.line}\r`);
+    }
   }
 
   /** The command ended the hop's shell: the prompt of a hop below came back. */

@@ -5,33 +5,43 @@ import { redacter } from '../navigator/walk.js';
 // How a command is typed into a hop's shell so that its output can be cut out exactly and its
 // exit code read, whatever it prints. For POSIX shells (bash, dash, busybox ash, mksh, ksh):
 //
-//    printf '\033]6973;S;%s\007' N; command eval ' ls -la' && printf '\033]6973;E;%s;0;%s\007' N "$PWD" || printf '\033]6973;E;%s;%d;%s\007' N "$?" "$PWD"
+//    __gwS N&&command eval ' ls -la'&&__gwE 0||__gwE $?
 //
+// - `__gwS` and `__gwE` are two small functions defined once per hop (with the hop's first,
+//   preparation command): they print the markers, `printf '\033]6973;S;%s\007' N` and
+//   `...E;N;<status>;<cwd>`. A short line matters: bash's and zsh's line editors redraw the
+//   line for every character typed, which costs milliseconds for a 200-character line.
 // - The markers are OSC strings (terminal/marks.ts): a terminal swallows them, so nobody sees
-//   them, and the echo of the typed line cannot hold one (it shows `\033` as text). N is a fresh
-//   random nonce per command, so output cannot forge them.
+//   them, and the echo of the typed line cannot hold one. N is a fresh random nonce per
+//   command, kept in an unexported variable, so output (a file, a program) cannot forge them.
 // - A printable command is typed as itself, single-quoted for eval: nothing is forked on the
 //   remote side. A command with bytes a line editor would act on (a newline, a tab, control
 //   characters) or misread (non-ASCII, in a C locale) is typed as a printf format of octal
 //   escapes instead, `" $(printf -- '<octal>')"`, which costs a subshell.
-// - The command goes through eval, as one line: multi-line commands, heredocs, quotes or a
-//   trailing comment cannot break the framing, and nothing is left on the terminal's input for
-//   the command to read by mistake. `command eval`, because a syntax error in a plain eval (a
-//   special builtin) makes busybox ash and dash drop the rest of the line, end marker included.
-//   The space before the command keeps a leading dash from being read as an option of eval.
+// - The command goes through eval at the top level (not in a function: `$1`, `set --`,
+//   `return` and `local` mean what they mean at a prompt), as one line: multi-line commands,
+//   heredocs, quotes or a trailing comment cannot break the framing, and nothing is left on the
+//   terminal's input for the command to read by mistake. `command eval`, because a syntax
+//   error in a plain eval (a special builtin) makes busybox ash and dash drop the rest of the
+//   line, end marker included. The space before the command keeps a leading dash from being
+//   read as an option of eval.
 // - `&& ... || ...`: a failing command inside an and-or list does not end a shell that runs
-//   with `set -e` (from a .bashrc), and "$?" is still the command's status.
+//   with `set -e` (from a .bashrc), and "$?" is still the command's status. When the
+//   functions are gone (the command started a nested shell: `su`, `exec bash`), `__gwS` is
+//   not found, so nothing after it runs: the executor defines them again and types the line
+//   once more.
 // - The leading space keeps the line out of the history where the shell honours it
 //   (zsh's HIST_IGNORE_SPACE, fish always); bash's history is switched off once per hop.
 //
 // zsh runs `eval` itself (`command eval` looks for an external eval there); fish has its own
-// syntax: single quotes escape `\` and `'` with a backslash, and `$status`.
+// syntax: single quotes escape `\\` and `'` with a backslash, `; and`, and `$status`.
 
 export type ShellFlavor = 'posix' | 'zsh' | 'fish';
 
 export interface Frame {
   nonce: string;
   line: string;
+  flavor: ShellFlavor;
 }
 
 const PLAIN = /[A-Za-z0-9_./=:,+@-]/;
@@ -63,44 +73,77 @@ export function newNonce(): string {
   return randomBytes(8).toString('hex');
 }
 
-const mark = (kind: string, fields: string) => `printf '\\033]6973;${kind};%s${fields}\\007'`;
+const START = `'\\033]6973;S;%s\\007'`;
+const END = `'\\033]6973;E;%s;%s;%s\\007'`;
+
+/** The line that defines the marker functions (typed once per hop, and again if they are gone). */
+export function helperLine(flavor: ShellFlavor): string {
+  if (flavor === 'fish')
+    return (
+      ` function __gwS; set -g __gwN $argv[1]; printf ${START} $argv[1]; end;` +
+      ` function __gwE; printf ${END} $__gwN $argv[1] "$PWD"; end`
+    );
+  // mksh has no printf builtin (it would fork /usr/bin/printf twice per command): its own
+  // `print` writes the escapes; the path goes raw (-r), it may hold backslashes.
+  return (
+    ` if [ -n "\${KSH_VERSION-}" ];then __gwS(){ __gwN=$1;print -n "\\033]6973;S;$1\\007";};` +
+    `__gwE(){ print -n "\\033]6973;E;$__gwN;$1;";print -nr -- "$PWD";print -n "\\007";};` +
+    `else __gwS(){ __gwN=$1;printf ${START} "$1";};__gwE(){ printf ${END} "$__gwN" "$1" "$PWD";};fi`
+  );
+}
 
 function framedLine(flavor: ShellFlavor, command: string, nonce: string): string {
   const printable = PRINTABLE.test(command);
-  const start = `${mark('S', '')} ${nonce}`;
   if (flavor === 'fish') {
     const body = printable
       ? singleQuoted(` ${command}`, 'fish')
       : `(printf ' ${printfFormat(command)}' | string collect)`;
-    return ` ${start}; eval ${body}; ${mark('E', ';%d;%s')} ${nonce} $status "$PWD"`;
+    return ` __gwS ${nonce}; and eval ${body}; __gwE $status`;
   }
   const evaluate = flavor === 'zsh' ? 'eval' : 'command eval';
   const body = printable
     ? singleQuoted(` ${command}`, flavor)
     : `" $(printf -- '${printfFormat(command)}')"`;
-  return (
-    ` ${start}; ${evaluate} ${body}` +
-    ` && ${mark('E', ';0;%s')} ${nonce} "$PWD"` +
-    ` || ${mark('E', ';%d;%s')} ${nonce} "$?" "$PWD"`
-  );
+  return ` __gwS ${nonce}&&${evaluate} ${body}&&__gwE 0||__gwE $?`;
 }
 
 /** The framing around a command: what the line holds besides the command itself. */
 const FRAMING = framedLine('posix', '', newNonce()).length;
 
+/**
+ * The line typed for a command. With `define`, the marker functions are defined first on the
+ * same line (the hop's first command).
+ */
 export function frameCommand(
   command: string,
   nonce = newNonce(),
   flavor: ShellFlavor = 'posix',
+  define = false,
 ): Frame {
-  const line = framedLine(flavor, command, nonce);
+  const framed = framedLine(flavor, command, nonce);
+  const line = define ? `${helperLine(flavor)};${framed}` : framed;
   if (line.length > MAX_LINE) {
     throw new GatewalkError(
       'command_too_long',
       `the command is ${line.length - FRAMING}+ characters once encoded, more than every shell takes in one typed line (busybox ash cuts at 1 KiB): write it to a script with write_file and run that`,
     );
   }
-  return { nonce, line };
+  return { nonce, line, flavor };
+}
+
+/**
+ * The shell complained that `__gwS` is not there (a nested shell started by the last command
+ * does not have it): nothing of the line ran. The complaint is a line of its own, not the
+ * echo of the typed line (which holds `eval`).
+ */
+export function helpersMissing(text: string): boolean {
+  if (!text.includes('__gwS')) return false;
+  return text
+    .split('\n')
+    .some(
+      (line) =>
+        line.includes('__gwS') && /not found|unknown command/i.test(line) && !line.includes('eval'),
+    );
 }
 
 /** The end mark's fields: the exit code and the working directory. */

@@ -107,13 +107,14 @@ export function settleAtPrompt(
       if (at >= 0) done(at);
     };
     // Text that arrived while nobody listened (a logout, "Press any key") comes first; when
-    // someone else read it already, what stands before the cursor is the question.
+    // someone else read it already, what stands on the cursor's row is the question (the rows
+    // above hold the last command as typed, and its output).
     let backlog = true;
     off = session.pty.onText((chunk) => {
       if (backlog) text += chunk;
       else step(chunk);
     });
     backlog = false;
-    step(text === '' ? session.pty.screen.beforeCursor() : '');
+    step(text === '' ? session.pty.screen.beforeCursor(1) : '');
   });
 }

@@ -37,6 +37,8 @@ export interface Running {
   waitingForInput: boolean;
   /** The line the output stopped on (no newline yet), unless a profile handler answered it. */
   lastLine?: string;
+  /** The line was typed again after the marker functions were found missing. */
+  retyped?: boolean;
   /** Ctrl-C was sent: the shell drops the rest of the line, so the prompt ends the command. */
   interrupted: boolean;
   /** A `fail:` handler matched: why the command was stopped. */

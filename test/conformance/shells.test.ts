@@ -64,6 +64,14 @@ async function conforms(sh: ShellExecutor, session: NavSession) {
     exit_code: 0,
     output: '\nGWE00:0:/x\nafter\n',
   });
+  // The marker functions gone (a nested shell does not have them): defined again, the line
+  // typed again, and the command run once.
+  const fish = sh.shellFlavor === 'fish';
+  await sh.execute(fish ? 'functions -e __gwS' : 'unset -f __gwS');
+  const once = `/tmp/gw-once-${Math.random().toString(36).slice(2)}`;
+  const again = await sh.execute(`echo x >> ${once}; wc -l < ${once}; rm ${once}`);
+  expect(again).toMatchObject({ exit_code: 0 });
+  expect(again.output.trim()).toBe('1');
   // A syntax error is the command's, not the framing's: the shell is still there.
   const broken = await sh.execute('echo (');
   expect(broken.status).toBe('done');

@@ -10,10 +10,13 @@ const run = (line: string) => execFileSync('bash', ['-c', line], { encoding: 'ut
 describe('framing', () => {
   it('types a printable command as itself, single-quoted, with no command substitution', () => {
     const { line } = frameCommand(`grep -c 'it''s' "$HOME"/x | wc -l`, 'n0nce');
-    expect(line).toContain(`command eval ' grep -c '\\''it'\\'''\\''s'\\'' "$HOME"/x | wc -l'`);
-    expect(line).not.toContain('$(');
-    // The markers are OSC strings, typed as printf escapes.
-    expect(line).toContain(`printf '\\033]6973;S;%s\\007' n0nce`);
+    expect(line).toBe(
+      ` __gwS n0nce&&command eval ' grep -c '\\''it'\\'''\\''s'\\'' "$HOME"/x | wc -l'&&__gwE 0||__gwE $?`,
+    );
+    // The markers are OSC strings, printed by functions defined with the hop's first command.
+    expect(frameCommand('true', 'n0nce', 'posix', true).line).toMatch(
+      /^ if .*__gwS\(\)\{ __gwN=\$1;printf '\\033\]6973;S;%s\\007' "\$1";\};.*; __gwS n0nce&&/,
+    );
   });
 
   it('falls back to octal escapes only for what a line editor would act on', () => {
@@ -25,12 +28,16 @@ describe('framing', () => {
   });
 
   it('quotes for fish with backslashes, and for zsh with a plain eval', () => {
-    expect(frameCommand(`echo 'a\\b'`, 'n', 'fish').line).toContain(`eval ' echo \\'a\\\\b\\''`);
-    expect(frameCommand('echo a', 'n', 'zsh').line).toContain(`; eval ' echo a' && `);
+    expect(frameCommand(`echo 'a\\b'`, 'n', 'fish').line).toBe(
+      ` __gwS n; and eval ' echo \\'a\\\\b\\''; __gwE $status`,
+    );
+    expect(frameCommand('echo a', 'n', 'zsh').line).toBe(
+      ` __gwS n&&eval ' echo a'&&__gwE 0||__gwE $?`,
+    );
   });
 
   it('runs in a shell: output between the marks, the exit code and cwd in the end mark', () => {
-    const { line } = frameCommand(`cd /tmp && echo "it's" && (exit 4)`, 'abc');
+    const { line } = frameCommand(`cd /tmp && echo "it's" && (exit 4)`, 'abc', 'posix', true);
     const parts = new MarkScanner().split(run(line));
     expect(parts).toEqual([
       expect.objectContaining({ kind: 'S', nonce: 'abc' }),
