@@ -3,23 +3,13 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewalkError } from '../errors.js';
-import { earliestMatch } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
-import type { Handler, Hop } from '../profiles/types.js';
+import type { Hop } from '../profiles/types.js';
 import type { Mark } from '../terminal/marks.js';
-import {
-  MAX_LINE,
-  endOf,
-  frameCommand,
-  helperLine,
-  helpersMissing,
-  prepareCommand,
-  type Frame,
-  type ShellFlavor,
-} from './framing.js';
-import { matchesAtEnd } from '../navigator/matcher.js';
+import { frameCommand, prepareCommand, type ShellFlavor } from './framing.js';
 import { HopGuard } from './hop-guard.js';
 import { probeShell, type ShellKind } from './prepare.js';
+import { RunReader } from './reader.js';
 import {
   newRun,
   resultOf,
@@ -29,15 +19,13 @@ import {
   waitForText,
   type Running,
 } from './running.js';
-import { answerHandlers } from './handlers.js';
-import {
-  looksLikeInputPrompt,
-  type HopLeft,
-  type CommandResult,
-  type CommandStatus,
-  type CommandSummary,
-  type ExecuteOptions,
-  type ExecutorOptions,
+import type {
+  HopLeft,
+  CommandResult,
+  CommandStatus,
+  CommandSummary,
+  ExecuteOptions,
+  ExecutorOptions,
 } from './types.js';
 
 export type {
@@ -68,12 +56,20 @@ export class ShellExecutor {
   private starting = false;
 
   private readonly guard: HopGuard;
+  private readonly reader: RunReader;
 
   constructor(
     private readonly session: NavSession,
     private readonly options: ExecutorOptions = {},
   ) {
     this.guard = new HopGuard(session, options);
+    this.reader = new RunReader(session, this.guard, {
+      finish: (run, code) => this.finish(run, code),
+      // Ctrl-C, then again, then Ctrl-\ if the command is still there.
+      stop: () => void this.interrupt(1000).catch(() => undefined),
+      shellName: () => this.shellName,
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+    });
   }
 
   private get hop(): Hop {
@@ -176,7 +172,7 @@ export class ShellExecutor {
     ];
     for (const [key, wait] of steps) {
       // A key is typed only where the command runs: if its hop is gone, the command is over.
-      if (this.hopEnded(run, run.phase === 'body' ? run.pending : '', run.pending.slice(-1024)))
+      if (this.reader.hopEnded(run, run.phase === 'body' ? run.pending : '', run.tail))
         return this.result(run);
       this.session.pty.write(key);
       await waitForRun(run, wait);
@@ -252,11 +248,11 @@ export class ShellExecutor {
       spillDir: this.options.spillDir ?? join(tmpdir(), `gatewalk-${process.pid}`, 'outputs'),
     });
     const handlers = [...this.session.profile.on, ...hop.on];
-    const offText = this.session.pty.onText((text) => this.onText(run, text, handlers), {
+    const offText = this.session.pty.onText((text) => this.reader.onText(run, text, handlers), {
       fresh: true,
     });
-    const onClose = () => this.closedDuring(run);
-    const onMark = (mark: Mark) => this.onMark(run, mark);
+    const onClose = () => this.reader.closedDuring(run);
+    const onMark = (mark: Mark) => this.reader.onMark(run, mark);
     this.session.pty.once('close', onClose);
     this.session.pty.on('mark', onMark);
     run.stop = () => {
@@ -272,130 +268,6 @@ export class ShellExecutor {
     return run;
   }
 
-  /** The command's own marks: where its output starts, and its end with exit code and cwd. */
-  private onMark(run: Running, mark: Mark): void {
-    if (!run.frame || mark.nonce !== run.frame.nonce) return;
-    if (mark.kind === 'S' && run.phase === 'start') {
-      // What came before was the echo of the typed line: it holds the command and whatever
-      // the command mentions, so handlers and prompts never read it.
-      run.phase = 'body';
-      run.pending = '';
-      run.tail = '';
-    } else if (mark.kind === 'E' && run.phase === 'body') {
-      const { code, cwd } = endOf(mark.rest);
-      run.output.push(run.pending);
-      run.pending = '';
-      run.exitCode = code;
-      run.cwd = cwd;
-      this.finish(run, code);
-    }
-  }
-
-  private onText(run: Running, text: string, handlers: Handler[]): void {
-    run.lastOutput = performance.now();
-    const pending = run.pending + text;
-    // The last lines, for a first look at a prompt (prompts may span lines).
-    run.tail = (run.tail + text).slice(-1024);
-    const tail = run.tail;
-    if (run.phase === 'start') {
-      run.pending = pending.slice(-64 * 1024);
-      if (run.interrupted || !run.frame) {
-        // Interrupted before it even started (a shell that refused the line), or a command
-        // without a frame, which starts after its echoed line: the prompt ends it.
-        const back = run.frame ? earliestMatch(pending, [run.prompt]) : null;
-        if (back) {
-          this.session.pty.unread(pending.slice(back.end));
-          this.finish(run, 130);
-          return;
-        }
-        const nl = run.frame ? -1 : pending.indexOf('\n');
-        if (nl >= 0) {
-          run.phase = 'body';
-          run.pending = '';
-          run.tail = '';
-          if (nl + 1 < pending.length) this.onText(run, pending.slice(nl + 1), handlers);
-          return;
-        }
-      }
-      if (
-        run.frame &&
-        !run.retyped &&
-        helpersMissing(pending) &&
-        matchesAtEnd(pending, run.prompt)
-      ) {
-        this.retype(run, run.frame);
-        return;
-      }
-      // The host logged out as the line was typed: it went to the hop below, if anywhere.
-      this.hopEnded(run, '', tail);
-      return;
-    }
-    if (!run.frame || run.interrupted) {
-      // Without a frame, the prompt ends a command; interrupted, the prompt says the shell is
-      // back before any end mark.
-      const end = earliestMatch(pending, [run.prompt]);
-      if (end) {
-        run.output.push(pending.slice(0, end.start));
-        this.session.pty.unread(pending.slice(end.end));
-        this.finish(run, run.frame ? 130 : null);
-        return;
-      }
-    }
-    // A prompt the profile answers is not one the caller has to; once the command is over,
-    // nothing is answered (the answer would land at the shell's prompt).
-    const answered = this.answerHandlers(run, text, handlers);
-    const lastLine = pending.slice(pending.lastIndexOf('\n') + 1);
-    if (this.hopEnded(run, pending, tail)) return;
-    if (run.frame && this.shellName === 'ksh' && this.guard.lineDropped(tail)) {
-      // mksh drops the rest of a line after a syntax error in eval, end marker included.
-      run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
-      this.finish(run, 2);
-      return;
-    }
-    // Whole lines are output at once; the open last line is kept back a little (a prompt
-    // that ends the command must not be part of its output), the more when a prompt ends it.
-    const keep = run.frame && !run.interrupted ? Math.min(lastLine.length, 4096) : 8192;
-    const cut = Math.max(0, pending.length - keep);
-    run.output.push(pending.slice(0, cut));
-    run.pending = pending.slice(cut);
-    run.waitingForInput = !answered && looksLikeInputPrompt(lastLine);
-    run.lastLine = answered ? '' : lastLine;
-    for (const notify of run.changed) notify();
-  }
-
-  /**
-   * The marker functions are gone (the shell is a nested one): nothing of the line ran, since
-   * `__gwS` came first. They are defined again and the line typed once more, once.
-   */
-  private retype(run: Running, frame: Frame): void {
-    run.retyped = true;
-    run.pending = '';
-    const helpers = helperLine(frame.flavor);
-    const line = `${helpers};${frame.line}`;
-    if (line.length <= MAX_LINE) this.session.pty.write(`${line}\r`);
-    else {
-      this.session.pty.write(`${helpers}\r`);
-      this.session.pty.write(`${frame.line}\r`);
-    }
-  }
-
-  /** The command ended the hop's shell: the prompt of a hop below came back. */
-  private hopEnded(run: Running, pending: string, tail: string): boolean {
-    const below = this.guard.shellEnded(tail);
-    if (below < 0) return false;
-    run.output.push(pending.slice(0, pending.lastIndexOf('\n') + 1));
-    run.leftHop = this.guard.endedBelow(below, run.output.view(4096).text, run.phase !== 'start');
-    this.finish(run, run.leftHop.exit_code ?? null);
-    return true;
-  }
-
-  /** The connection closed while the command ran. */
-  private closedDuring(run: Running): void {
-    if (run.phase === 'done') return;
-    run.leftHop = this.guard.closed(run.at);
-    this.finish(run, run.leftHop.exit_code ?? null);
-  }
-
   /** Drops every kept output and its spill file (the session is over). */
   dispose(): void {
     for (const run of this.finished.values()) run.output.discard();
@@ -407,16 +279,6 @@ export class ShellExecutor {
   /** The running command and the last ones kept, oldest first (gatewalk's own are left out). */
   commands(): CommandSummary[] {
     return summarize([...this.finished.values(), ...(this.current ? [this.current] : [])]);
-  }
-
-  /** The hop's handlers answer while a command runs (a sudo password the agent never sees). */
-  private answerHandlers(run: Running, text: string, handlers: Handler[]): boolean {
-    return answerHandlers(run, text, handlers, {
-      write: (data, secret) => this.session.pty.write(data, { secret }),
-      // Ctrl-C, then again, then Ctrl-\ if the command is still there.
-      stop: () => void this.interrupt(1000).catch(() => undefined),
-      ...(this.options.secrets ? { secrets: this.options.secrets } : {}),
-    });
   }
 
   private finish(run: Running, exitCode: number | null): void {
