@@ -105,7 +105,17 @@ export async function serveStdio(profiles: string): Promise<Served> {
   const runtime = mkdtempSync(join(tmpdir(), 'gatewalk-bench-runtime-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI, 'serve', '--profiles', profiles, '--runtime', runtime, '--no-viewer'],
+    // BENCH_SERVE_NODE_ARGS: node options for the server only (`--cpu-prof --cpu-prof-dir=/tmp/p`).
+    args: [
+      ...(process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      CLI,
+      'serve',
+      '--profiles',
+      profiles,
+      '--runtime',
+      runtime,
+      '--no-viewer',
+    ],
     env: { PATH: process.env.PATH ?? '', HOME: runtime, GATEWALK_CLIENT_LABEL: 'bench' },
     stderr: 'pipe',
   });

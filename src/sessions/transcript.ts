@@ -103,12 +103,32 @@ export class TranscriptWriter {
     return this.fd === null;
   }
 
-  /** Output from the remote; a secret in it is redacted even when split across chunks. */
+  /**
+   * Output from the remote; a secret in it is redacted even when split across chunks. Chunks
+   * that arrive in one go (one read of the socket brings many SSH packets, each a few KiB of a
+   * PTY's output) are written as one line, as soon as that read is handled (a microtask): one
+   * write per read, not per packet. Any other event writes them first, so the order holds.
+   */
   received(data: string): void {
     if (this.fd === null) return;
     const safe = this.redactor.push(data);
+    if (!safe) return;
+    if (this.recv.length === 0) {
+      this.recvAt = this.now();
+      queueMicrotask(() => this.flushReceived());
+    }
+    this.recv.push(safe);
+  }
+
+  private recv: string[] = [];
+  private recvAt = 0;
+
+  private flushReceived(): void {
+    if (this.recv.length === 0) return;
+    const data = this.recv.join('');
+    this.recv = [];
     // Redacted as a stream already; a second pass over one piece alone could disagree at its edges.
-    if (safe) this.event('recv', { data: safe }, false);
+    this.line({ t: this.recvAt, type: 'recv', data }, false);
   }
 
   /** Input to the remote. A secret one is written as `[secret]` and redacted from then on. */
@@ -158,16 +178,22 @@ export class TranscriptWriter {
     if (fd === null) return;
     try {
       const rest = this.redactor.flush();
-      if (rest) this.event('recv', { data: rest }, false);
+      if (rest) this.recv.push(rest);
+      this.flushReceived();
     } finally {
       this.fd = null;
       closeSync(fd);
     }
   }
 
+  private now(): number {
+    return Math.round((performance.now() - this.t0) * 10) / 10;
+  }
+
   private event(type: string, fields: Record<string, unknown>, redact = true): void {
     if (this.fd === null) return;
-    const t = Math.round((performance.now() - this.t0) * 10) / 10;
+    this.flushReceived();
+    const t = this.now();
     this.line(Object.assign({ t, type }, fields, { t, type }), redact);
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface OutputLimits {
@@ -6,6 +6,23 @@ export interface OutputLimits {
   memoryChars: number;
   /** Where the full output is written once it outgrows memory (0600), if anywhere. */
   spillDir?: string;
+}
+
+// Spill writes are batched: a big output arrives in PTY-sized chunks (4 KiB), one write each
+// would cost more than everything else done with them.
+const SPILL_BATCH = 256 * 1024; // bytes
+
+/** The chunks after the first `skip` bytes (after a short write). */
+function rest(chunks: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const chunk of chunks) {
+    if (skip >= chunk.length) skip -= chunk.length;
+    else {
+      out.push(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+  }
+  return out;
 }
 
 /**
@@ -19,6 +36,9 @@ export class CommandOutput {
   private tailChars = 0;
   private all: string | null = '';
   private fd: number | null = null;
+  /** Spilled text not written yet: one write per SPILL_BATCH bytes, not one per chunk. */
+  private unwritten: Buffer[] = [];
+  private unwrittenBytes = 0;
   spillFile: string | null = null;
   chars = 0;
   bytes = 0;
@@ -61,13 +81,29 @@ export class CommandOutput {
       this.spillFile = join(this.limits.spillDir, `${this.id}.out`);
       this.fd = openSync(this.spillFile, 'w', 0o600);
     }
-    writeSync(this.fd, text);
+    const bytes = Buffer.from(text, 'utf8');
+    this.unwritten.push(bytes);
+    this.unwrittenBytes += bytes.length;
+    if (this.unwrittenBytes >= SPILL_BATCH) this.flush();
+  }
+
+  private flush(): void {
+    if (this.fd === null || this.unwrittenBytes === 0) return;
+    const chunks = this.unwritten;
+    this.unwritten = [];
+    this.unwrittenBytes = 0;
+    // Gathered by the kernel: no copy into one buffer first.
+    for (let done = 0, total = chunks.reduce((n, c) => n + c.length, 0); done < total;) {
+      const n = writevSync(this.fd, done === 0 ? chunks : rest(chunks, done));
+      done += n;
+    }
   }
 
   /** Bytes `offset` to `offset + length` of the whole output (from the spill file once spilled). */
   range(offset: number, length: number): Buffer {
     if (this.all !== null) return Buffer.from(this.all, 'utf8').subarray(offset, offset + length);
     if (!this.spillFile) return Buffer.alloc(0);
+    this.flush();
     const fd = openSync(this.spillFile, 'r');
     try {
       const buf = Buffer.alloc(Math.max(0, Math.min(length, this.bytes - offset)));
@@ -80,6 +116,8 @@ export class CommandOutput {
 
   /** Drops the output: memory and spill file. */
   discard(): void {
+    this.unwritten = [];
+    this.unwrittenBytes = 0;
     this.close();
     this.all = '';
     this.tail = [];
@@ -87,6 +125,7 @@ export class CommandOutput {
   }
 
   close(): void {
+    this.flush();
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }

@@ -158,9 +158,30 @@ describe('TranscriptWriter', () => {
     w.sent('x');
     w.state('closed');
     w.note('late', {});
+    // What the redactor held back (it could have been the secret's start) is written at close.
     expect(readTranscript(path).events.map((e) => (e.type === 'recv' ? e.data : e.type))).toEqual([
-      'tail ',
-      'abc',
+      'tail abc',
+    ]);
+  });
+});
+
+describe('chunks of one read', () => {
+  it('are one recv event, written once that read is handled, before any later event', async () => {
+    const path = fresh();
+    const w = TranscriptWriter.create(path, meta);
+    w.received('a');
+    w.received('b');
+    w.sent('x');
+    w.received('c');
+    w.received('d');
+    await Promise.resolve();
+    w.received('e');
+    w.close();
+    expect(readTranscript(path).events.map((e) => (e.type === 'recv' ? e.data : e.type))).toEqual([
+      'ab',
+      'send',
+      'cd',
+      'e',
     ]);
   });
 });
@@ -193,11 +214,15 @@ describe('readTranscript', () => {
 });
 
 describe('tailTranscript', () => {
-  it('returns the last n events, reading from the end of a long file', () => {
+  it('returns the last n events, reading from the end of a long file', async () => {
     const path = fresh();
     const w = TranscriptWriter.create(path, meta);
-    // Long enough that the tail starts in the middle of a read block.
-    for (let i = 0; i < 3000; i++) w.received(`line ${i} ${'x'.repeat(50)}\r\n`);
+    // Long enough that the tail starts in the middle of a read block; each line arrives in a
+    // read of its own (chunks of one read are one event).
+    for (let i = 0; i < 3000; i++) {
+      w.received(`line ${i} ${'x'.repeat(50)}\r\n`);
+      await Promise.resolve();
+    }
     w.close();
     const last = tailTranscript(path, 3).map((e) => (e.type === 'recv' ? e.data.slice(0, 9) : ''));
     expect(last).toEqual(['line 2997', 'line 2998', 'line 2999']);
