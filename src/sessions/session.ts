@@ -200,6 +200,9 @@ export class ManagedSession {
    * call still waiting for its turn by then gives up (session_busy) and never runs.
    */
   serial<T>(fn: () => Promise<T>, maxWaitMs?: number, signal?: AbortSignal): Promise<T> {
+    // Nothing in line: the call starts at once, with nothing to give up on (and no abort
+    // listener to add and take off again, which costs more than a fast command).
+    const idle = this.inLine === 0;
     this.inLine++;
     let state: 'waiting' | 'started' | 'gave_up' = 'waiting';
     // Counted out before the call's result is handed back, so a client's next call never
@@ -215,7 +218,7 @@ export class ManagedSession {
     };
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
-    if (maxWaitMs === undefined && !signal) return run;
+    if (idle || (maxWaitMs === undefined && !signal)) return run;
     return new Promise<T>((resolve, reject) => {
       // Still waiting for its turn when the time is up or the client cancelled: it never runs.
       const giveUp = (why: string) => {

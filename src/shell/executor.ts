@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random.js';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,7 +239,7 @@ export class ShellExecutor {
   ): Promise<Running> {
     await this.guard.atPrompt(timeoutMs);
     const hop = this.hop;
-    const id = `cmd_${randomBytes(6).toString('hex')}`;
+    const id = `cmd_${randomHex(6)}`;
     // The hop's first command (its preparation, display '') defines the marker functions.
     const frame =
       hop.shell === 'posix' ? frameCommand(command, undefined, flavor, display === '') : null;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random.js';
 import { GatewalkError } from '../errors.js';
 import { redacter } from '../navigator/walk.js';
 
@@ -70,7 +70,7 @@ export function singleQuoted(command: string, flavor: ShellFlavor): string {
 export const MAX_LINE = 1000;
 
 export function newNonce(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 const START = `'\\033]6973;S;%s\\007'`;
