@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cutAt } from './helpers/chunks.js';
 import { AnsiStripper, stripAnsi } from '../src/terminal/ansi.js';
 
@@ -155,6 +155,67 @@ describe('the screen after a long run of plain text', () => {
   it('starts the text it kept in the column the dropped text left it in', async () => {
     const shown = await compare(['abcdefgh', 'more', ...lines(3, '\r\n'), ...lines(30, '\n')]);
     expect(shown.some((l) => /^ {4,}l\d+$/.test(l))).toBe(true);
+  });
+
+  it('loses nothing of a run too long to hold with no line end to cut it at', async () => {
+    // Over 4 times the hold (48 bytes) without a line feed: the terminal gets all of it.
+    const run = Array.from({ length: 12 }, (_, i) => String.fromCharCode(97 + i).repeat(23));
+    const shown = await compare(['\x1b[31m', ...run]);
+    expect(shown.join('')).toContain('l'.repeat(16));
+  });
+});
+
+describe('the memory a screen keeps', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps a few rows of scrollback, enough for the rows read above the cursor', async () => {
+    const { Screen, SCROLLBACK_ROWS } = await import('../src/terminal/screen.js');
+    const screen = new Screen(40, 10, () => {});
+    // Coloured lines are parsed as they come (nothing held): 500 of them scroll through.
+    for (let i = 0; i < 500; i++) screen.write(`\x1b[32mline ${i}\x1b[0m\r\n`);
+    screen.write('$ ');
+    expect(screen.rowsKept).toBe(10 + SCROLLBACK_ROWS);
+    expect(SCROLLBACK_ROWS).toBeGreaterThanOrEqual(8);
+    // The cursor on the top row (the screen cleared): the rows read above it are scrollback.
+    screen.write('\x1b[2J\x1b[Hprompt> ');
+    expect(screen.beforeCursor(8).split('\n')).toEqual([
+      ...[484, 485, 486, 487, 488, 489, 490].map((i) => `line ${i}`),
+      'prompt> ',
+    ]);
+    screen.dispose();
+  });
+
+  it('parses a long write in pieces: a character or a sequence cut between them reads the same', async () => {
+    const { Screen } = await import('../src/terminal/screen.js');
+    const { default: xterm } = await import('@xterm/headless');
+    // 4096-byte pieces: 'é' (2 bytes) straddles the first cut, a colour sequence the second.
+    const text = `\x1b[1m${'a'.repeat(4091)}é${'b'.repeat(4094)}\x1b[31mc\r\n${'€'.repeat(40)}`;
+    const screen = new Screen(80, 24, () => {});
+    screen.write(text);
+    const term = new xterm.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+    await new Promise<void>((resolve) => term.write(text, resolve));
+    const b = term.buffer.active;
+    const expected = Array.from(
+      { length: 24 },
+      (_, r) => b.getLine(b.viewportY + r)?.translateToString(true) ?? '',
+    );
+    expect(screen.snapshot().lines).toEqual(expected);
+    expect(screen.text()).toContain('bbbbbbc\n');
+    term.dispose();
+    screen.dispose();
+  });
+
+  it('parses held plain text when told the output is over (a command ended)', async () => {
+    const { Screen } = await import('../src/terminal/screen.js');
+    const screen = new Screen(20, 5, () => {}, 64);
+    screen.write('\x1b[31m');
+    for (let i = 0; i < 40; i++) screen.write(`row ${i}\r\n`);
+    screen.write('$ ');
+    expect(screen.lastWriteHeld).toBe(true);
+    screen.settle();
+    expect(screen.lastWriteHeld).toBe(false);
+    expect(screen.text().split('\n').slice(-2)).toEqual(['row 39', '$ ']);
+    screen.dispose();
   });
 });
 

@@ -217,7 +217,11 @@ export class ManagedSession {
       }
     };
     const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
+    // The line's tail holds nothing of the result: an idle session must not keep its last output.
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
     if (idle || (maxWaitMs === undefined && !signal)) return run;
     return new Promise<T>((resolve, reject) => {
       // Still waiting for its turn when the time is up or the client cancelled: it never runs.

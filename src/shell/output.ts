@@ -12,6 +12,9 @@ export interface OutputLimits {
 // would cost more than everything else done with them.
 const SPILL_BATCH = 256 * 1024; // bytes
 
+// Characters of each end of a spilled output kept in memory (results show 64 KiB by default).
+const ENDS_KEPT = 32 * 1024;
+
 /** The chunks after the first `skip` bytes (after a short write). */
 function rest(chunks: Buffer[], skip: number): Buffer[] {
   const out: Buffer[] = [];
@@ -51,31 +54,41 @@ export class CommandOutput {
   push(text: string): void {
     if (text === '') return;
     this.chars += text.length;
-    this.bytes += Buffer.byteLength(text);
     if (this.all !== null) {
+      this.bytes += Buffer.byteLength(text);
       this.all += text;
       if (this.all.length <= this.limits.memoryChars) return;
-      // Outgrown: keep the ends in memory, and everything on disk.
-      const half = Math.floor(this.limits.memoryChars / 2);
-      this.head = this.all.slice(0, half);
-      this.tail = [this.all.slice(-half)];
+      // Outgrown: keep the ends in memory (copies: a slice would keep the whole text alive),
+      // and everything on disk.
+      const kept = this.kept;
+      this.head = detached(this.all.slice(0, kept));
+      this.tail = [detached(this.all.slice(-kept))];
       this.tailChars = this.tail[0]?.length ?? 0;
       this.spill(this.all);
       this.all = null;
       return;
     }
-    this.spill(text);
+    this.bytes += this.spill(text);
     // Chunks in, whole chunks out: no copy of the tail per chunk.
-    const half = Math.floor(this.limits.memoryChars / 2);
     this.tail.push(text);
     this.tailChars += text.length;
-    while (this.tail.length > 1 && this.tailChars - (this.tail[0]?.length ?? 0) >= half) {
+    while (this.tail.length > 1 && this.tailChars - (this.tail[0]?.length ?? 0) >= this.kept) {
       this.tailChars -= this.tail.shift()?.length ?? 0;
     }
   }
 
-  private spill(text: string): void {
-    if (!this.limits.spillDir) return;
+  /**
+   * Characters of each end kept in memory once the output outgrew it: with a spill file, what a
+   * result shows by default (a bigger view reads the file); without one, half the budget.
+   */
+  private get kept(): number {
+    const half = Math.floor(this.limits.memoryChars / 2);
+    return this.limits.spillDir ? Math.min(half, ENDS_KEPT) : half;
+  }
+
+  /** Writes to the spill file (batched); the text's size in bytes. */
+  private spill(text: string): number {
+    if (!this.limits.spillDir) return Buffer.byteLength(text);
     if (this.fd === null) {
       mkdirSync(this.limits.spillDir, { recursive: true, mode: 0o700 });
       this.spillFile = join(this.limits.spillDir, `${this.id}.out`);
@@ -85,6 +98,7 @@ export class CommandOutput {
     this.unwritten.push(bytes);
     this.unwrittenBytes += bytes.length;
     if (this.unwrittenBytes >= SPILL_BATCH) this.flush();
+    return bytes.length;
   }
 
   private flush(): void {
@@ -126,6 +140,9 @@ export class CommandOutput {
 
   close(): void {
     this.flush();
+    // An ended output keeps one compact copy of its end, not the chunks it arrived in.
+    if (this.all === null && this.tail.length > 1)
+      this.tail = [detached(this.tail.join('').slice(-this.kept))];
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
@@ -143,8 +160,13 @@ export class CommandOutput {
     const whole = this.all;
     if (whole !== null && whole.length <= maxChars) return { text: whole, truncated: false };
     const half = Math.floor(maxChars / 2);
+    if (whole === null && half > this.kept && this.spillFile) return this.viewFromFile(half);
     const start = whole !== null ? whole.slice(0, half) : this.head.slice(0, half);
     const end = whole !== null ? whole.slice(-half) : this.tail.join('').slice(-half);
+    return this.shortened(start, end);
+  }
+
+  private shortened(start: string, end: string): { text: string; truncated: boolean } {
     const omitted = this.chars - start.length - end.length;
     const where = this.spillFile
       ? ` The whole output is kept (${this.spillFile}): ask for a byte range to read any part of it.`
@@ -154,4 +176,24 @@ export class CommandOutput {
       truncated: true,
     };
   }
+
+  /** A view larger than the ends kept in memory: read from the spill file. */
+  private viewFromFile(half: number): { text: string; truncated: boolean } {
+    if (2 * half >= this.bytes)
+      return { text: this.range(0, this.bytes).toString('utf8'), truncated: false };
+    const start = this.range(0, half);
+    const end = this.range(this.bytes - half, half);
+    // Cut at whole characters: no half of a UTF-8 sequence at either edge.
+    let from = 0;
+    while (from < end.length && ((end[from] ?? 0) & 0xc0) === 0x80) from++;
+    return this.shortened(
+      new TextDecoder().decode(start, { stream: true }),
+      end.subarray(from).toString('utf8'),
+    );
+  }
+}
+
+/** A copy of a string that does not keep the (much larger) string it was sliced from alive. */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }

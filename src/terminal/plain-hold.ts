@@ -24,11 +24,15 @@ export class PlainTextHold {
   /** With a scroll region, text can land on rows outside it: nothing is dropped then. */
   private scrollRegion = false;
   private carry = '';
+  /** Held bytes at which the next compaction happens. */
+  private limit: number;
 
   constructor(
     private readonly rows: () => number,
     private readonly compactAt = 256 * 1024,
-  ) {}
+  ) {
+    this.limit = compactAt;
+  }
 
   /**
    * Takes a chunk (its bytes, and its text as decoded already) and returns true, or returns
@@ -41,14 +45,18 @@ export class PlainTextHold {
       return false;
     }
     if (this.scrollRegion) return false;
+    // A huge run with no line ends to cut at: let the terminal have it (what is held, then
+    // this chunk). Checked before the chunk is taken: a compaction merges what it holds.
+    if (this.size + bytes.length >= this.compactAt * 4) return false;
     this.parts.push(bytes);
     this.size += bytes.length;
-    if (this.size >= this.compactAt) this.compact();
-    if (this.size < this.compactAt * 4) return true;
-    // A huge run with no line ends to cut at: let the terminal have it.
-    this.parts.pop();
-    this.size -= bytes.length;
-    return false;
+    if (this.size >= this.limit) {
+      this.compact();
+      // What a compaction keeps (a few screens of lines) can be long lines: the next one waits
+      // for as much new text again, so copying stays linear in the text held.
+      this.limit = this.size + this.compactAt;
+    }
+    return true;
   }
 
   /** Everything held, to write before anything else; null if nothing is. */
@@ -57,6 +65,7 @@ export class PlainTextHold {
     const held = Buffer.concat(this.cut ? [CR, ...this.parts] : this.parts);
     this.parts = [];
     this.size = 0;
+    this.limit = this.compactAt;
     this.cut = false;
     return held;
   }
@@ -88,7 +97,8 @@ export class PlainTextHold {
       this.parts = [all];
       return;
     }
-    this.parts = [all.subarray(crlf + 2)];
+    // A copy: a view would keep the whole concatenation alive for the few screens kept.
+    this.parts = [Buffer.from(all.subarray(crlf + 2))];
     this.size = all.length - crlf - 2;
     this.cut = true;
   }

@@ -4,7 +4,9 @@ import { AnsiStripper } from './ansi.js';
 import { MarkScanner, type Mark } from './marks.js';
 import { Screen } from './screen.js';
 
-export const RAW_LOG_BYTES = 1024 * 1024;
+// The raw log is for a look at what arrived last (a banner, an error): every session keeps it,
+// so it is small, and a ring (a copy of the bytes, not the SSH read buffers they came in).
+export const RAW_LOG_BYTES = 16 * 1024;
 const BACKLOG_CHARS = 256 * 1024;
 
 /**
@@ -58,8 +60,10 @@ export class Pty extends EventEmitter<{
    */
   private answerQueries = true;
   /** The raw log: every byte received, the last RAW_LOG_BYTES of them kept in memory. */
-  private raw: Buffer[] = [];
-  private rawSize = 0;
+  private readonly raw = Buffer.alloc(RAW_LOG_BYTES);
+  /** Where the next byte goes in the ring; `rawFull` once it wrapped. */
+  private rawAt = 0;
+  private rawFull = false;
 
   constructor(
     readonly channel: ClientChannel,
@@ -82,10 +86,7 @@ export class Pty extends EventEmitter<{
 
   private onData(chunk: Buffer): void {
     this.bytes += chunk.length;
-    this.raw.push(chunk);
-    this.rawSize += chunk.length;
-    while (this.rawSize > RAW_LOG_BYTES && this.raw.length > 1)
-      this.rawSize -= this.raw.shift()?.length ?? 0;
+    this.logRaw(chunk);
     const decoded = this.decoder.decode(chunk, { stream: true });
     // Recorded before it is parsed: a query comes before the answer the terminal gives it.
     this.emit('raw', chunk);
@@ -171,6 +172,7 @@ export class Pty extends EventEmitter<{
     const ends = mark.kind === 'E' || mark.kind === 'P';
     if (ends) this.frame = null;
     this.emit('mark', mark);
+    if (ends) this.screen.settle();
     // The output's last line was left open (`printf x`): the prompt starts a line of its own,
     // as zsh makes it (after the mark: it is not the command's output).
     if (ends && !this.lineStart) this.take(null, '\r\n');
@@ -243,9 +245,21 @@ export class Pty extends EventEmitter<{
     this.backlog = (text + this.backlog).slice(-BACKLOG_CHARS);
   }
 
+  private logRaw(chunk: Buffer): void {
+    const ring = this.raw;
+    const bytes = chunk.length > ring.length ? chunk.subarray(chunk.length - ring.length) : chunk;
+    const first = Math.min(bytes.length, ring.length - this.rawAt);
+    bytes.copy(ring, this.rawAt, 0, first);
+    bytes.copy(ring, 0, first);
+    const end = this.rawAt + bytes.length;
+    if (end >= ring.length) this.rawFull = true;
+    this.rawAt = end % ring.length;
+  }
+
   /** The raw bytes received (escape sequences and all), at most the last RAW_LOG_BYTES. */
   rawLog(): Buffer {
-    return Buffer.concat(this.raw);
+    if (!this.rawFull) return Buffer.from(this.raw.subarray(0, this.rawAt));
+    return Buffer.concat([this.raw.subarray(this.rawAt), this.raw.subarray(0, this.rawAt)]);
   }
 
   /** Every secret value typed so far, to redact from screens and transcripts (memory only). */

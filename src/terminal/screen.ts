@@ -14,6 +14,24 @@ export interface ScreenSnapshot {
 type HeadlessTerminal = InstanceType<typeof Terminal>;
 
 /**
+ * Rows kept above the visible screen. Nothing reads further back than a few rows above the
+ * cursor: `beforeCursor` is asked for at most 8 rows, `snapshot` reads the visible rows, and the
+ * viewer replays the transcript in a terminal of its own. A row costs 12 bytes per column
+ * (2.4 KB at 200 columns): 1000 rows of scrollback were 2.4 MB per session.
+ * Growing the screen by more rows than this shows blank rows where a terminal with a long
+ * scrollback would bring older lines back; a program redraws on the resize anyway.
+ */
+export const SCROLLBACK_ROWS = 16;
+
+/**
+ * xterm decodes what it parses into a buffer that grows to the longest write it was given (up to
+ * 512 KB) and never shrinks: one big write (held text parsed at once) would cost an idle session
+ * that much for good. Writes go in pieces no longer than the buffer's first size (4096); xterm's
+ * decoder and parser carry a character or a sequence cut between pieces over to the next.
+ */
+const PARSE_PIECE = 4096;
+
+/**
  * xterm parses what `write()` is given on a later timer tick; its write buffer also has a
  * synchronous entry point, which the public API wraps with a warning ("unreliable") because
  * a browser renderer may be mid-frame. A headless terminal has no renderer: parsing in the
@@ -46,7 +64,7 @@ export function synchronousWriter(term: HeadlessTerminal): (data: Uint8Array | s
 export class Screen {
   private readonly term: HeadlessTerminal;
   private readonly hold: PlainTextHold;
-  private readonly parse: (data: Uint8Array | string) => void;
+  private readonly parse: (data: Uint8Array) => void;
 
   constructor(
     cols: number,
@@ -55,7 +73,7 @@ export class Screen {
     /** Plain text held before it is cut down to what can still be seen (tests make it small). */
     holdBytes?: number,
   ) {
-    this.term = new Terminal({ cols, rows, scrollback: 1000, allowProposedApi: true });
+    this.term = new Terminal({ cols, rows, scrollback: SCROLLBACK_ROWS, allowProposedApi: true });
     // The answer is sent from inside the parser: a failure there must not escape into it.
     this.term.onData((reply) => {
       try {
@@ -64,7 +82,11 @@ export class Screen {
         // Nowhere to answer to (the channel is going away).
       }
     });
-    this.parse = synchronousWriter(this.term);
+    const parse = synchronousWriter(this.term);
+    this.parse = (data) => {
+      for (let at = 0; at < data.length; at += PARSE_PIECE)
+        parse(data.subarray(at, at + PARSE_PIECE));
+    };
     this.hold = new PlainTextHold(() => this.term.rows, holdBytes);
   }
 
@@ -83,6 +105,15 @@ export class Screen {
     if (this.lastWriteHeld) return;
     this.flush();
     this.parse(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  /**
+   * The output is over (a command's end mark came): text still held (its last lines, then a
+   * prompt without escape sequences) is parsed now, so an idle session holds no text, only its
+   * terminal. Cheap by then: the hold has cut it down to a few screens.
+   */
+  settle(): void {
+    if (this.lastWriteHeld) this.flush();
   }
 
   private flush(): void {
@@ -128,6 +159,11 @@ export class Screen {
       text = above + (wrapped ? '' : '\n') + text;
     }
     return text;
+  }
+
+  /** Rows the terminal holds now, the visible ones and those scrolled off (memory benchmark). */
+  get rowsKept(): number {
+    return this.term.buffer.active.length;
   }
 
   /** The visible screen as text, with trailing empty rows dropped. */

@@ -133,6 +133,12 @@ describe('the MCP tools against the lab', () => {
 
   it('shows the screen, waits for text, and sends keys', async () => {
     await run("echo 'as typed'");
+    // The result comes with the end mark; the prompt follows it.
+    await c.ok('wait_for', {
+      session_id: sid,
+      pattern: 'typed\\n\\[pod:[^\\]]+\\]\\$ ?$',
+      timeout_s: 5,
+    });
     const screen = await c.ok<{ screen: string; rows: number; cols: number }>('get_screen', {
       session_id: sid,
     });
