@@ -12,8 +12,8 @@ export interface OutputLimits {
 // would cost more than everything else done with them.
 const SPILL_BATCH = 256 * 1024; // bytes
 
-// Characters of each end of a spilled output kept in memory (results show 64 KiB by default).
-const ENDS_KEPT = 32 * 1024;
+// Characters of each end of a spilled output kept in memory (a bigger view reads the file).
+const ENDS_KEPT = 16 * 1024;
 
 /** The chunks after the first `skip` bytes (after a short write). */
 function rest(chunks: Buffer[], skip: number): Buffer[] {

@@ -21,7 +21,7 @@ type HeadlessTerminal = InstanceType<typeof Terminal>;
  * Growing the screen by more rows than this shows blank rows where a terminal with a long
  * scrollback would bring older lines back; a program redraws on the resize anyway.
  */
-export const SCROLLBACK_ROWS = 16;
+export const SCROLLBACK_ROWS = 8;
 
 /**
  * xterm decodes what it parses into a buffer that grows to the longest write it was given (up to
