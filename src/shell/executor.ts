@@ -105,7 +105,10 @@ export class ShellExecutor {
   }
 
   private async startAndWait(command: string, options: ExecuteOptions): Promise<CommandResult> {
-    if (this.hop.shell === 'posix' && this.flavor === null) await this.prepare();
+    // The probe and the preparation get as long as the call (at least 10 s): a host under load
+    // (hundreds of sessions starting at once) answers them slowly, not wrongly.
+    if (this.hop.shell === 'posix' && this.flavor === null)
+      await this.prepare(Math.max(10_000, options.timeoutMs ?? 30_000));
     const run = await this.start(command, options.memoryChars, options.timeoutMs);
     run.command = command;
     this.options.onCommand?.({ phase: 'start', id: run.id, command });
@@ -189,14 +192,14 @@ export class ShellExecutor {
    * (no pagers, no bracketed paste), framed like any command. A shell gatewalk cannot frame
    * commands in is refused with an error that names it; nothing else is typed then.
    */
-  private async prepare(): Promise<void> {
+  private async prepare(timeoutMs: number): Promise<void> {
     // A shell refused once (csh, a multiplexer) is not asked again: the probe would be typed
     // again for nothing.
     if (this.refused) throw this.refused;
     await this.guard.atPrompt();
     let kind: ShellKind;
     try {
-      kind = await probeShell(this.session, 10_000);
+      kind = await probeShell(this.session, timeoutMs);
     } catch (err) {
       if (err instanceof GatewalkError && /^shell_(unsupported|multiplexer)$/.test(err.code))
         this.refused = err;
@@ -209,7 +212,7 @@ export class ShellExecutor {
       kind.flavor,
       '',
     );
-    await waitForRun(prep, 10_000);
+    await waitForRun(prep, timeoutMs);
     if (prep.phase !== 'done') {
       await this.interrupt(1000).catch(() => undefined);
       throw new GatewalkError(

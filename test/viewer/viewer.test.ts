@@ -86,6 +86,10 @@ describe('the live viewer', () => {
     await waitForText(page, /\[pod:orders\/orders-api-7d9d65f8b4-2plxq ~\]\$ $/m);
     await c.ok('execute_command', { session_id: sid, command: 'echo viewer-$((6*7))' });
     await waitForText(page, /^viewer-42$/m);
+    // The command as it was typed, and nothing of gatewalk's framing.
+    const live = await terminalText(page);
+    expect(live).toMatch(/\$ echo viewer-\$\(\(6\*7\)\)$/m);
+    expect(live).not.toMatch(/__gw|eval|6973/);
     // The command list: the command, its exit code and duration once it ended.
     const cells = page.locator('#commands tr', { hasText: 'echo viewer-$((6*7))' }).locator('td');
     await expect.poll(() => cells.nth(1).innerText(), { timeout: 5000 }).toBe('0');
@@ -169,6 +173,8 @@ describe('the live viewer', () => {
     await page.locator('body[data-replayed="true"]').waitFor({ timeout: 20_000 });
     const replayed = await terminalText(page);
     expect(replayed).toMatch(/^viewer-42$/m);
+    expect(replayed).toMatch(/\$ echo viewer-\$\(\(6\*7\)\)$/m);
+    expect(replayed).not.toMatch(/__gw|eval|6973/);
     expect(replayed).not.toContain('Tk-93-hush');
     const cast = await page.request.get(viewerUrl.replace(/\?token=.*$/, '/asciicast'));
     expect(cast.status()).toBe(200);
