@@ -5,6 +5,7 @@
 // the account, kubectl exec, `true`, then leave as gatewalk does (exit, exit, a key for "Press
 // any key to continue", q). Like a terminal, the expect script answers ash's cursor-position
 // query at each prompt. Goal: gatewalk <= 1.1x expect.
+// WALK_RUN_CLI=path/to/dist/src/cli/index.js measures another build (e.g. an older checkout).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { figureLine, ms, p50, p99, run, sshOptions, timed } from './floors.js';
 import { CLI, WALK, benchLab } from './mcp-stdio.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const GATEWALK = process.env.WALK_RUN_CLI ?? CLI;
 
 if (spawnSync('expect', ['-v']).error) {
   console.log('walk-run: `expect` is missing: install it with `apt-get install expect` (skipped)');
@@ -92,7 +94,7 @@ try {
   ];
   const gatewalk = async () => {
     const out = await run(process.execPath, [
-      CLI,
+      GATEWALK,
       'run',
       'ash-pod',
       '--profiles',
@@ -105,7 +107,7 @@ try {
   };
   const expectWalk = () => run('expect', ['-f', script, ...ssh]);
   // For scale: the CLI's start-up alone (node, gatewalk's modules), no walk.
-  const startup = () => run(process.execPath, [CLI, '--version']);
+  const startup = () => run(process.execPath, [GATEWALK, '--version']);
   const times = { gatewalk: [] as number[], expect: [] as number[], startup: [] as number[] };
   for (let i = -1; i < RUNS; i++) {
     // Interleaved, the order rotated each round.
@@ -121,7 +123,7 @@ try {
     }
   }
   console.log(
-    `walk-run: ${RUNS} interleaved runs each, menu -> master -> ash pod on the real OpenSSH lab (sshd ${lab.port})`,
+    `walk-run: ${RUNS} interleaved runs each, menu -> master -> ash pod on the real OpenSSH lab (sshd ${lab.port}; ${GATEWALK})`,
   );
   for (const [label, xs] of [
     ['gatewalk run ash-pod -- true', times.gatewalk],

@@ -58,7 +58,8 @@ function parseNavArgs(args: string[]) {
 }
 
 function registryFor(io: CliIo, dirs: string[] | undefined) {
-  const loaded = loadProfiles(profileDirs(dirs ?? [], io.env, io.cwd));
+  // Errors only: warnings are for `gatewalk validate` (and cost start-up time).
+  const loaded = loadProfiles(profileDirs(dirs ?? [], io.env, io.cwd), { lint: false });
   for (const d of loaded.errors) io.err(formatDiagnostic(d));
   return loaded.registry;
 }
@@ -176,10 +177,13 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
     const registry = registryFor(io, o.values.profiles);
     const profile = registry.resolve(o.profile, o.params);
     const { openSession } = await import('../navigator/session.js');
-    session = await openSession(profile, {
+    const opening = openSession(profile, {
       lookup: (n) => registry.resolveVia(n),
       onProgress: progress(io, o.values.quiet),
     });
+    // The command's modules load while the connection and the walk wait on the remote.
+    import('../shell/executor.js').catch(() => undefined);
+    session = await opening;
   } catch (err) {
     // Could not get there: 255, as ssh says when it cannot connect.
     if (!isGatewalkError(err)) throw err;

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { profileDirs } from '../profiles/dirs.js';
 import type { CliIo } from './io.js';
 
@@ -56,6 +57,8 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   // Loaded only now: --help and a bad argument answer without loading the server.
   const { startInstance } = await import('../mcp/instance.js');
   const instance = startInstance({
+    // Over stdio, the client's `initialize` is answered first (see afterFirstAnswer).
+    lazy: true,
     profileDirs: profileDirs(values.profiles ?? [], io.env, io.cwd),
     env: io.env,
     ...(values.runtime ? { runtimeRoot: resolve(io.cwd, values.runtime) } : {}),
@@ -71,15 +74,20 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   io.err(`gatewalk: runtime ${instance.runtime.dir}`);
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) => (stopping ??= instance.shutdown(reason));
-  if (!values['no-viewer']) {
+  const startViewer = async () => {
+    if (values['no-viewer']) return;
     const viewer = await instance.startViewer(viewerPort).catch(async (err: unknown) => {
+      // Stopped meanwhile (stdin closed): the viewer is not wanted any more.
+      if (stopping) return null;
       await stop('the viewer could not start');
       throw err;
     });
-    io.err(`gatewalk: live viewer ${viewer.url}`);
-  }
+    if (viewer) io.err(`gatewalk: live viewer ${viewer.url}`);
+  };
 
   if (values.http !== undefined) {
+    instance.warmUp();
+    await startViewer();
     const port = Number(values.http);
     const token = io.env.GATEWALK_HTTP_TOKEN || randomBytes(24).toString('base64url');
     const { listenHttp } = await import('../mcp/http.js');
@@ -108,12 +116,44 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   }
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const transport = new StdioServerTransport(io.protocol.input, io.protocol.output);
-  const done = new Promise<number>((resolveDone) => {
+  let failed: (err: unknown) => void = () => undefined;
+  const done = new Promise<number>((resolveDone, reject) => {
+    failed = reject;
     // The client closing our stdin is how it says goodbye.
     transport.onclose = () => void stop('stdin closed').then(() => resolveDone(0));
   });
   io.onShutdown(() => stop('SIGINT/SIGTERM'));
+  // The rest (the viewer, the profiles and their warnings, the sessions' modules) loads once
+  // `initialize` is answered: clients wait for that answer, with a time limit.
+  void afterFirstAnswer(transport, 200)
+    .then(async () => {
+      if (stopping) return;
+      const viewer = startViewer();
+      instance.warmUp();
+      await viewer;
+    })
+    .catch((err: unknown) => {
+      failed(err);
+      void transport.close();
+    });
   await instance.newServer().connect(transport);
   io.protocol.input.once('end', () => void transport.close());
   return done;
+}
+
+/**
+ * Resolves once the first message went out (the answer to the client's `initialize`), after
+ * that turn of the event loop; or after `ms` if none did by then.
+ */
+function afterFirstAnswer(transport: StdioServerTransport, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const send = transport.send.bind(transport);
+    transport.send = (message) => {
+      transport.send = send;
+      clearTimeout(timer);
+      setImmediate(resolve);
+      return send(message);
+    };
+  });
 }

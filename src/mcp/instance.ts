@@ -1,15 +1,14 @@
 // One gatewalk server instance: profiles (hot-reloaded), a runtime folder, the session manager,
 // and a factory for MCP servers over them (one per client connection). Used by `gatewalk serve`,
-// the demo and the tests alike.
+// the demo and the tests alike. The viewer's and the sessions' modules load when first needed
+// (or at warmUp): an instance starts with little more than the MCP SDK.
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { packagePath } from '../paths.js';
 import { ProfileSource } from '../profiles/watch.js';
 import { SessionManager, type ManagerOptions } from '../sessions/manager.js';
 import { RuntimeDir, defaultRuntimeRoot } from '../sessions/runtime.js';
-import { liveCatalog } from '../viewer/catalog.js';
-import { startViewer, type Viewer } from '../viewer/server.js';
-import { TranscriptWriter } from '../sessions/transcript.js';
+import type { Viewer } from '../viewer/server.js';
 import { createServer } from './server.js';
 
 export interface InstanceOptions {
@@ -29,6 +28,11 @@ export interface InstanceOptions {
   directTimeoutMs?: number;
   /** Also told every log line (the log file always is). */
   log?: (line: string) => void;
+  /**
+   * Profiles load (and their errors and warnings are logged) at warmUp() or at their first use,
+   * not at start: `gatewalk serve` answers its client first.
+   */
+  lazy?: boolean;
 }
 
 export interface Instance {
@@ -39,6 +43,8 @@ export interface Instance {
   startViewer(port: number): Promise<Viewer>;
   viewer: Viewer | null;
   newServer(): McpServer;
+  /** Loads now what start left for later: the profiles; the sessions' modules in the background. */
+  warmUp(): void;
   shutdown(reason?: string): Promise<void>;
 }
 
@@ -62,13 +68,13 @@ export function startInstance(options: InstanceOptions): Instance {
     runtime.log(line);
     options.log?.(line);
   };
-  TranscriptWriter.onFailure = log;
   const profiles = new ProfileSource(options.profileDirs, log);
+  if (!options.lazy) void profiles.load();
   if (options.watchProfiles !== false) profiles.watch();
   const transferDir = options.transferDir ?? `${runtime.dir}/files`;
   mkdirSync(transferDir, { recursive: true, mode: 0o700 });
   const manager = new SessionManager({
-    registry: () => profiles.registry,
+    registry: () => profiles.registry(),
     transcriptDir: runtime.transcripts,
     spillDir: `${runtime.dir}/outputs`,
     clientLabel,
@@ -79,6 +85,7 @@ export function startInstance(options: InstanceOptions): Instance {
     // is noticed even while the agent is not calling.
     connect: { defaultKeepaliveMs: 15_000, ...options.connect },
     log,
+    onTranscriptFailure: log,
   });
   let stopped = false;
   const instance: Instance = {
@@ -87,7 +94,16 @@ export function startInstance(options: InstanceOptions): Instance {
     runtime,
     viewer: null,
     startViewer: async (port) => {
+      const [{ startViewer }, { liveCatalog }] = await Promise.all([
+        import('../viewer/server.js'),
+        import('../viewer/catalog.js'),
+      ]);
       const viewer = await startViewer({ catalog: liveCatalog(manager), port, log });
+      if (stopped) {
+        // Shut down while it started: nobody would close it.
+        await viewer.close();
+        throw new Error('the server stopped while the viewer started');
+      }
       instance.viewer = viewer;
       runtime.update({
         viewer_url: viewer.url.replace(/\?token=.*$/, ''),
@@ -99,12 +115,19 @@ export function startInstance(options: InstanceOptions): Instance {
     newServer: () =>
       createServer({
         manager,
-        registry: () => profiles.registry,
+        registry: () => profiles.registry(),
         localRoot: transferDir,
         log,
         version: version(),
         viewerUrl: (id) => instance.viewer?.sessionUrl(id) ?? null,
       }),
+    warmUp: () => {
+      if (stopped) return;
+      void profiles.load();
+      manager
+        .preload()
+        .catch((err: unknown) => log(`cannot load the session modules: ${String(err)}`));
+    },
     shutdown: async (reason = 'server shutting down') => {
       if (stopped) return;
       stopped = true;

@@ -20,7 +20,8 @@ export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export interface ToolContext {
   manager: SessionManager;
-  registry: () => ProfileRegistry;
+  /** The profiles (a promise while they still load). */
+  registry: () => ProfileRegistry | Promise<ProfileRegistry>;
   /** upload/download are confined to this folder; null turns them off. */
   localRoot: string | null;
   log: (line: string) => void;

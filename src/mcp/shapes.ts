@@ -1,5 +1,5 @@
 // Argument and result shapes several tools share.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const sessionId = z
   .string()

@@ -3,7 +3,7 @@ import { GatewalkError } from '../errors.js';
 import type { SecretContext } from '../profiles/secrets.js';
 import type { Hop, ResolvedProfile } from '../profiles/types.js';
 import { connectProfile, type SshConnection } from '../ssh/connect.js';
-import { Pty } from '../terminal/pty.js';
+import type { Pty } from '../terminal/pty.js';
 import { callbackWithin } from '../util/timeout.js';
 import { leaveHops } from './leave.js';
 import { prepareWalk, walk, type WalkOptions, type WalkResult } from './walk.js';
@@ -59,6 +59,9 @@ export async function openSession(
   options: OpenOptions,
 ): Promise<NavSession> {
   const prepared = await prepareWalk(profile, options.secrets);
+  // The terminal's modules (@xterm/headless) load while the SSH handshake waits on the server.
+  const terminal = import('../terminal/pty.js');
+  terminal.catch(() => undefined);
   const connection = await connectProfile(profile, {
     lookup: options.lookup,
     ...(options.secrets ? { secrets: options.secrets } : {}),
@@ -70,6 +73,7 @@ export async function openSession(
   let pty: Pty | undefined;
   try {
     const channel = await openShell(connection, profile);
+    const { Pty } = await terminal;
     pty = new Pty(channel, { cols: profile.terminal.cols, rows: profile.terminal.rows });
     options.onPty?.(pty);
     const result = await walk(profile, pty, prepared, options);

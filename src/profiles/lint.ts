@@ -1,4 +1,5 @@
-import RandExp from 'randexp';
+import { createRequire } from 'node:module';
+import type RandExpClass from 'randexp';
 import safeRegex from 'safe-regex2';
 import type { Diagnostic } from './diagnostics.js';
 import { durationMs, formatMs } from './duration.js';
@@ -21,8 +22,26 @@ function sampleValues(p: FlatProfile): Record<string, string> {
   );
 }
 
+// randexp (and drange) load at the first prompt pair to compare, not with the profiles.
+let RandExp: typeof RandExpClass | undefined;
+
+// A regex's samples are the same every time (fixed seed), and the same prompts come back in
+// every profile that extends another: generated once.
+const sampleCache = new Map<string, string[]>();
+
 /** Strings a regex matches, from a fixed seed so that warnings do not come and go. */
-function samples(regex: string, count = 24): string[] {
+function samples(regex: string): string[] {
+  let out = sampleCache.get(regex);
+  if (!out) {
+    if (sampleCache.size >= 1000) sampleCache.clear();
+    out = generateSamples(regex);
+    sampleCache.set(regex, out);
+  }
+  return out;
+}
+
+function generateSamples(regex: string, count = 24): string[] {
+  RandExp ??= createRequire(import.meta.url)('randexp') as typeof RandExpClass;
   let seed = 0x9e3779b9;
   const random = (from: number, to: number) => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;

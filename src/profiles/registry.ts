@@ -45,9 +45,13 @@ export function profileFiles(paths: string[]): { files: string[]; missing: strin
 
 /**
  * Loads every profile under `paths`. Never throws: problems come back as diagnostics, and only
- * profiles without errors (and whose parents have none) are in the registry.
+ * profiles without errors (and whose parents have none) are in the registry. `lint: false`
+ * skips the warnings (lint.ts), for callers that show errors only.
  */
-export function loadProfiles(paths: string[]): LoadResult {
+export function loadProfiles(
+  paths: string[],
+  { lint = true }: { lint?: boolean } = {},
+): LoadResult {
   const { files, missing } = profileFiles(paths);
   const diagnostics: Diagnostic[] = missing.map((path) => ({
     severity: 'error',
@@ -64,7 +68,7 @@ export function loadProfiles(paths: string[]): LoadResult {
   }
   const checked = checkProfiles(sources);
   diagnostics.push(...checked.diagnostics);
-  for (const flat of checked.flat.values()) diagnostics.push(...lintProfile(flat));
+  if (lint) for (const flat of checked.flat.values()) diagnostics.push(...lintProfile(flat));
   const all = sortDiagnostics(diagnostics);
   return {
     registry: new ProfileRegistry(checked.flat),

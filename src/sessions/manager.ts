@@ -3,26 +3,57 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GatewalkError } from '../errors.js';
-import {
-  closeSession,
-  openSession,
-  switchTarget,
-  type NavSession,
-  type OpenOptions,
-} from '../navigator/session.js';
+import type * as NavModule from '../navigator/session.js';
+import type { NavSession, OpenOptions } from '../navigator/session.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
 import { resolveSecret } from '../profiles/secrets.js';
 import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
-import { hopAtCursor } from '../shell/position.js';
+import type * as PositionModule from '../shell/position.js';
+import type * as ReopenModule from './reopen.js';
+import type * as SessionModule from './session.js';
+import type { ManagedSession, SessionInfo, SessionSpec } from './session.js';
+import type * as TranscriptModule from './transcript.js';
 import { directProfile, looksDirect } from './direct.js';
-import { reopenSession } from './reopen.js';
-import { ManagedSession, recordPty, type SessionInfo, type SessionSpec } from './session.js';
-import { TranscriptWriter } from './transcript.js';
+
+/**
+ * What a session needs: SSH (ssh2), the terminal (@xterm/headless), the walk (xstate), commands.
+ * Loaded at the first open, not with the server (a few hundred ms): `gatewalk serve` answers
+ * sooner. `preload()` loads them ahead, once the server is up.
+ */
+interface SessionModules {
+  nav: typeof NavModule;
+  position: typeof PositionModule;
+  reopen: typeof ReopenModule;
+  session: typeof SessionModule;
+  transcript: typeof TranscriptModule;
+}
+
+let loading: Promise<SessionModules> | undefined;
+let modules: SessionModules | undefined;
+
+function sessionModules(): Promise<SessionModules> {
+  return (loading ??= Promise.all([
+    import('../navigator/session.js'),
+    import('../shell/position.js'),
+    import('./reopen.js'),
+    import('./session.js'),
+    import('./transcript.js'),
+  ]).then(([nav, position, reopen, session, transcript]) => {
+    modules = { nav, position, reopen, session, transcript };
+    return modules;
+  }));
+}
+
+/** The modules, for a session that exists (so they are loaded): no await, no interleaving. */
+function loadedModules(): SessionModules {
+  if (!modules) throw new Error('the session modules are not loaded: no session was opened');
+  return modules;
+}
 
 export interface ManagerOptions {
-  /** The profiles as they are now (they reload when their files change). */
-  registry: () => ProfileRegistry;
+  /** The profiles as they are now (they reload when their files change; may still load). */
+  registry: () => ProfileRegistry | Promise<ProfileRegistry>;
   /** Transcripts go to `<transcriptDir>/<session_id>.jsonl`. */
   transcriptDir: string;
   /** Command outputs too big for memory go here, one folder per session (0600 files). */
@@ -37,6 +68,8 @@ export interface ManagerOptions {
   /** How long a direct target may take to show a shell prompt (default 15 s). */
   directTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Told when a transcript cannot be written (default: a process warning). */
+  onTranscriptFailure?: (message: string) => void;
 }
 
 export interface OpenRequest {
@@ -53,8 +86,16 @@ export class SessionManager {
 
   constructor(private readonly options: ManagerOptions) {}
 
-  private resolve(name: string, params: Record<string, ParamValue>): ResolvedProfile {
-    const registry = this.options.registry();
+  /** Loads the modules sessions need ahead of the first open (they load at it otherwise). */
+  async preload(): Promise<void> {
+    await sessionModules();
+  }
+
+  private resolve(
+    registry: ProfileRegistry,
+    name: string,
+    params: Record<string, ParamValue>,
+  ): ResolvedProfile {
     if (registry.has(name)) return registry.resolve(name, params);
     if (this.options.allowDirect && looksDirect(name, this.options.connect?.sshConfigFile))
       return directProfile(name, this.options.connect?.sshConfigFile, this.options.directTimeoutMs);
@@ -62,8 +103,10 @@ export class SessionManager {
     return registry.resolve(name, params);
   }
 
-  private openOptions(onProgress?: (p: WalkProgress) => void): OpenOptions {
-    const registry = this.options.registry();
+  private openOptions(
+    registry: ProfileRegistry,
+    onProgress?: (p: WalkProgress) => void,
+  ): OpenOptions {
     return {
       ...this.options.connect,
       lookup: (n) => registry.resolveVia(n),
@@ -72,6 +115,7 @@ export class SessionManager {
   }
 
   async open(request: OpenRequest): Promise<{ session: ManagedSession; nav: NavSession }> {
+    const registry = await this.options.registry();
     if (this.shuttingDown)
       throw new GatewalkError('server_stopping', 'the server is shutting down: no new sessions');
     const spec: SessionSpec = {
@@ -79,20 +123,27 @@ export class SessionManager {
       params: request.params ?? {},
       label: request.label ?? null,
     };
-    const profile = this.resolve(spec.profile, spec.params);
+    const profile = this.resolve(registry, spec.profile, spec.params);
+    const { nav: navigator, session: sessions, transcript: transcripts } = await sessionModules();
+    // The writers' hook is process-wide: the instance opening a session gets its failures.
+    if (this.options.onTranscriptFailure)
+      transcripts.TranscriptWriter.onFailure = this.options.onTranscriptFailure;
     const id = `s_${randomBytes(12).toString('base64url')}`;
     // The transcript starts before the walk, so it records the walk (and a failed one) too.
-    const transcript = TranscriptWriter.create(join(this.options.transcriptDir, `${id}.jsonl`), {
-      session_id: id,
-      profile: profile.name,
-      params: { ...profile.values },
-      label: spec.label,
-      client: this.options.clientLabel ?? null,
-      hops: profile.hops.map((h) => h.name),
-      cols: profile.terminal.cols,
-      rows: profile.terminal.rows,
-      started_at: new Date().toISOString(),
-    });
+    const transcript = transcripts.TranscriptWriter.create(
+      join(this.options.transcriptDir, `${id}.jsonl`),
+      {
+        session_id: id,
+        profile: profile.name,
+        params: { ...profile.values },
+        label: spec.label,
+        client: this.options.clientLabel ?? null,
+        hops: profile.hops.map((h) => h.name),
+        cols: profile.terminal.cols,
+        rows: profile.terminal.rows,
+        started_at: new Date().toISOString(),
+      },
+    );
     transcript.state('opening');
     // Login secrets are never typed into the terminal, but a remote may still print one: known
     // up front, they are redacted wherever they show up.
@@ -101,11 +152,11 @@ export class SessionManager {
     let recording: (() => void) | undefined;
     let nav: NavSession;
     try {
-      nav = await openSession(profile, {
-        ...this.openOptions(request.onProgress),
+      nav = await navigator.openSession(profile, {
+        ...this.openOptions(registry, request.onProgress),
         onPty: (pty) => {
           for (const value of loginSecrets) pty.secrets.add(value);
-          recording = recordPty(pty, transcript);
+          recording = sessions.recordPty(pty, transcript);
         },
       });
     } catch (err) {
@@ -116,7 +167,7 @@ export class SessionManager {
     }
     if (this.shuttingDown) {
       recording?.();
-      await closeSession(nav, { leave: false });
+      await navigator.closeSession(nav, { leave: false });
       transcript.state('failed', 'the server is shutting down');
       transcript.close();
       throw new GatewalkError('server_stopping', 'the server is shutting down: no new sessions');
@@ -125,7 +176,7 @@ export class SessionManager {
       hops: nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) })),
       ms: Math.round(nav.walk.ms),
     });
-    const session = new ManagedSession(
+    const session = new sessions.ManagedSession(
       id,
       spec,
       nav,
@@ -205,14 +256,15 @@ export class SessionManager {
     await session.reopening;
     // Closed by another call meanwhile.
     if ((session.state as string) === 'closed') return;
+    const { nav: navigator, position } = loadedModules();
     const nav = session.nav;
     // A session whose last hop was lost still leaves the hops it stands in, read off the
     // screen again: a hop taken for left may be back.
     if (!nav.pty.closed && nav.at >= 0)
-      nav.at = Math.max(nav.at, hopAtCursor(nav, nav.profile.hops.length - 1));
+      nav.at = Math.max(nav.at, position.hopAtCursor(nav, nav.profile.hops.length - 1));
     const leave = session.shell.busy === null && !nav.pty.closed && nav.at >= 0;
     session.markClosed(reason);
-    await closeSession(session.nav, { leave, secrets: this.options.connect?.secrets });
+    await navigator.closeSession(session.nav, { leave, secrets: this.options.connect?.secrets });
     session.dispose();
     this.options.log?.(`closed ${session.id}: ${reason}`);
   }
@@ -223,17 +275,18 @@ export class SessionManager {
     params: Record<string, ParamValue> = {},
     onProgress?: (p: WalkProgress) => void,
   ): Promise<ManagedSession> {
+    const registry = await this.options.registry();
     const session = this.get(id);
     if (session.shell.busy)
       throw new GatewalkError(
         'session_busy',
         `command ${session.shell.busy} still runs: wait for it (get_command) or interrupt it before switching`,
       );
-    const target = this.resolve(profileName, params);
-    const opts = this.openOptions(onProgress);
+    const target = this.resolve(registry, profileName, params);
+    const opts = this.openOptions(registry, onProgress);
     let nav: NavSession;
     try {
-      nav = await switchTarget(session.nav, target, opts);
+      nav = await loadedModules().nav.switchTarget(session.nav, target, opts);
     } catch (err) {
       // Hops may have been left already: the shell is somewhere else than the session says.
       if (!(err instanceof GatewalkError && err.code === 'no_shared_hops'))
@@ -254,6 +307,7 @@ export class SessionManager {
    * reopen at a time; close_session waits for it.
    */
   async reopen(id: string | null | undefined, onProgress?: (p: WalkProgress) => void) {
+    const registry = await this.options.registry();
     const session = this.get(id);
     if (session.state !== 'broken')
       throw new GatewalkError(
@@ -265,11 +319,13 @@ export class SessionManager {
         'session_busy',
         `session ${session.id} is being reopened already: wait for that call to return`,
       );
-    const reopening = reopenSession(session, {
-      profile: this.resolve(session.spec.profile, session.spec.params),
-      options: this.openOptions(onProgress),
-      loginSecrets: () =>
-        this.loginSecrets(this.resolve(session.spec.profile, session.spec.params)),
+    const reopening = loadedModules().reopen.reopenSession(session, {
+      profile: this.resolve(registry, session.spec.profile, session.spec.params),
+      options: this.openOptions(registry, onProgress),
+      loginSecrets: async () =>
+        this.loginSecrets(
+          this.resolve(await this.options.registry(), session.spec.profile, session.spec.params),
+        ),
       gone: () => this.shuttingDown || session.state !== 'broken',
     });
     session.reopening = reopening.then(

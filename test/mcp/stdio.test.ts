@@ -86,6 +86,8 @@ it('serves the tools over stdio and exits cleanly when stdin closes', async () =
   await exited;
   expect(problems).toEqual([]);
   expect(stderr).toContain('runtime');
+  // Started once initialize was answered.
+  expect(stderr).toMatch(/live viewer http:\/\/127\.0\.0\.1:\d+\/\?token=/);
   expect(lab.connections()).toBe(0);
 
   // The instance folder: server.json with the client label, and the session's 0600 transcript.

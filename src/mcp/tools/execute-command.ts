@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
 import { describeResult } from '../describe.js';
 import { guardCommand } from '../policy-guard.js';

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { tailTranscript } from '../../sessions/transcript.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';

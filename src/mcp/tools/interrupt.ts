@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeResult } from '../describe.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { commandResult, sessionId } from '../shapes.js';

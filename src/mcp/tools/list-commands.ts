@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ok, tool, type ToolContext } from '../result.js';
 
 export function registerListCommands(server: McpServer, ctx: ToolContext): void {

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ok, tool, type ToolContext } from '../result.js';
 
 export function registerListProfiles(server: McpServer, ctx: ToolContext): void {
@@ -32,7 +32,7 @@ export function registerListProfiles(server: McpServer, ctx: ToolContext): void 
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => {
-      const registry = ctx.registry();
+      const registry = await ctx.registry();
       const profiles = registry.openable().map((n) => registry.resolveForListing(n));
       const text = profiles.length
         ? profiles.map((p) => `${p.name}: ${p.description} (${p.hops.join(' -> ')})`).join('\n')

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_FILE_BYTES, readRemoteFile } from '../../shell/files.js';
 import { guardRead } from '../policy-guard.js';
 import { ok, progress, tool, type ToolContext } from '../result.js';

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { searchLogs } from '../../shell/files.js';
 import { guardRead } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
 import { KEYS } from '../../navigator/program.js';
 import type { KeyName } from '../../profiles/types.js';

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { redactSecrets } from '../../shell/framing.js';
 import type { ManagedSession } from '../../sessions/session.js';
 import { waitForText } from '../../sessions/wait-text.js';

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hopProgress, ok, tool, type ToolContext } from '../result.js';
 import { params, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';

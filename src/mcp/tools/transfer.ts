@@ -1,6 +1,6 @@
 // upload and download: files between this machine (a confined folder) and the current hop.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
 import { download, upload } from '../../shell/transfer.js';
 import { guardRead, guardWrite } from '../policy-guard.js';

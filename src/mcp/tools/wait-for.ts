@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { waitForText } from '../../sessions/wait-text.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { screenShape, sessionId } from '../shapes.js';
