@@ -81,24 +81,9 @@ function stateName(value: unknown): string {
   return String(value);
 }
 
-/**
- * Replaces every secret value in text, so screens in errors never show one: compiled once for
- * a set of secrets. A value may wrap across screen rows.
- */
-export function redacter(secrets: string[]): (text: string) => string {
-  // Shorter values cannot be told from ordinary text.
-  const patterns = secrets
-    .filter((s) => s.length >= 3)
-    .map(
-      (s) =>
-        new RegExp([...s].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\n?'), 'g'),
-    );
-  return (text) => patterns.reduce((out, p) => out.replace(p, '******'), text);
-}
+import { redact } from '../util/redact.js';
 
-export function redact(text: string, secrets: string[]): string {
-  return redacter(secrets)(text);
-}
+export { redact, redacter } from '../util/redact.js';
 
 export interface WalkOptions {
   secrets?: SecretContext;

@@ -1,6 +1,6 @@
 import { randomHex } from '../util/random.js';
 import { GatewalkError } from '../errors.js';
-import { redacter } from '../navigator/walk.js';
+import { redacter } from '../util/redact.js';
 
 // How a command is typed into a hop's shell so that its output can be cut out exactly and its
 // exit code read, whatever it prints. For POSIX shells (bash, dash, busybox ash, mksh, ksh):

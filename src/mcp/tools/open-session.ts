@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
-import { redact } from '../../navigator/walk.js';
+import { redact } from '../../util/redact.js';
 import { hopProgress, ok, progress, tool, type ToolContext } from '../result.js';
 import { params } from '../shapes.js';
 
