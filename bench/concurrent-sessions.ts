@@ -206,6 +206,9 @@ try {
     commandFailures.length > 0 ||
     closeFailures.length > 0 ||
     latencies.length !== SESSIONS * ROUNDS;
+  console.log(
+    `concurrent-sessions: ${SESSIONS} sessions, ${latencies.length} commands ok, p99 ${quantile(latencies, 0.99).toFixed(0)} ms (goal: all succeed: ${failed ? 'NOT met' : 'met'})`,
+  );
 } finally {
   await client?.close();
   await instance?.shutdown('bench over');
