@@ -13,8 +13,12 @@ const enum State {
   StringEscape,
 }
 
+// Every control character but tab and line feed: the ones stripped, and the ones that tell the
+// screen's plain-text hold a chunk is not plain text (one scan serves both).
 // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-const SPECIAL = /[\x1b\x9b\r\x07\0\x0e\x0f]/g;
+const SPECIAL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+const DROPPED = new Set([0x0d, 0x07, 0x00, 0x0e, 0x0f]);
 
 // Strings longer than this are not real control strings: give up and read text again.
 const MAX_STRING = 4096;
@@ -23,9 +27,16 @@ export class AnsiStripper {
   private state = State.Text;
   private stringLength = 0;
 
+  /**
+   * The last chunk pushed held a control character other than CR and backspace, or went on
+   * with a sequence: not plain text (what terminal/plain-hold.ts may hold back).
+   */
+  sawControl = false;
+
   push(chunk: string): string {
     let out = '';
     let i = 0;
+    this.sawControl = this.state !== State.Text;
     while (i < chunk.length) {
       if (this.state === State.Text) {
         // Runs of plain text (most of a big output) are found by the regex engine and sliced,
@@ -33,12 +44,15 @@ export class AnsiStripper {
         SPECIAL.lastIndex = i;
         const next = SPECIAL.exec(chunk);
         if (next === null) return i === 0 ? chunk : out + chunk.slice(i);
-        out += chunk.slice(i, next.index);
-        i = next.index + 1;
         const code = chunk.charCodeAt(next.index);
+        if (code !== 0x0d && code !== 0x08) this.sawControl = true;
+        // Carriage returns, bells, NULs and shift-in/out are not text a prompt is made of;
+        // other controls (a backspace) stay in the text, as they always did.
+        const kept = code !== 0x1b && code !== 0x9b && !DROPPED.has(code);
+        out += chunk.slice(i, kept ? next.index + 1 : next.index);
+        i = next.index + 1;
         if (code === 0x1b) this.state = State.Escape;
         else if (code === 0x9b) this.state = State.Csi;
-        // Carriage returns, bells, NULs and shift-in/out are not text a prompt is made of.
         continue;
       }
       // Inside a sequence a character is consumed whole, a surrogate pair included.

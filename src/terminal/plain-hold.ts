@@ -35,13 +35,16 @@ export class PlainTextHold {
   }
 
   /**
-   * Takes a chunk (its bytes, and its text as decoded already) and returns true, or returns
+   * Takes a chunk (its bytes, its text as decoded already, and whether that holds no control
+   * character, when known) and returns true, or returns
    * false: the caller writes it (after `take()`).
    */
-  offer(bytes: Buffer, text: string): boolean {
-    if (this.afterControl || this.carry || CONTROL.test(text)) {
+  offer(bytes: Buffer, text: string, plain?: boolean): boolean {
+    // `plain` comes from the PTY's escape stripper, which scanned the chunk anyway.
+    const control = plain === undefined ? CONTROL.test(text) : !plain;
+    if (this.afterControl || this.carry || control) {
       this.noteRegion(text);
-      this.afterControl = CONTROL.test(text);
+      this.afterControl = control;
       return false;
     }
     if (this.scrollRegion) return false;

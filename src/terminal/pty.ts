@@ -105,12 +105,13 @@ export class Pty extends EventEmitter<{
 
   /** Output for the screen (unless it is a framed line's echo, held) and for text listeners. */
   private take(chunk: Buffer | null, decoded: string): void {
+    // Stripped first: the same scan tells the screen whether the chunk is plain text.
+    const text = this.stripper.push(decoded);
     const frame = this.frame;
     if (frame?.held != null) {
       frame.held += decoded;
       if (frame.held.length > MAX_HELD) this.reveal();
-    } else this.show(chunk, decoded);
-    const text = this.stripper.push(decoded);
+    } else this.show(chunk, decoded, !this.stripper.sawControl);
     if (text) this.lineStart = text.endsWith('\n');
     // Listeners hear of every chunk, also one of escape sequences only: it may have changed
     // the screen (a redraw, a cursor move) that screen-based waits look at.
@@ -118,9 +119,10 @@ export class Pty extends EventEmitter<{
     else this.emit('text', text);
   }
 
-  private show(chunk: Buffer | null, decoded: string): void {
+  /** `plain`: known to hold no control character (else the screen looks for itself). */
+  private show(chunk: Buffer | null, decoded: string, plain?: boolean): void {
     this.emit('display', decoded);
-    this.parse(chunk, decoded);
+    this.parse(chunk, decoded, plain);
   }
 
   /** The last text received ended a line (or none came since a framed line's echo). */
@@ -183,10 +185,10 @@ export class Pty extends EventEmitter<{
    * leaving shell asks before it reads its exit); the shell below is answered again from the
    * first line feed on, in the same chunk too.
    */
-  private parse(chunk: Buffer | null, decoded: string): void {
+  private parse(chunk: Buffer | null, decoded: string, plain?: boolean): void {
     const cut = this.leavingHop ? decoded.indexOf('\n') + 1 : 0;
     if (cut === 0) {
-      this.screen.write(chunk ?? decoded, decoded);
+      this.screen.write(chunk ?? decoded, decoded, plain);
       return;
     }
     this.screen.write(decoded.slice(0, cut), decoded.slice(0, cut));

@@ -97,11 +97,14 @@ export class Screen {
    */
   lastWriteHeld = false;
 
-  /** Bytes for the terminal; `text`, the same decoded (the PTY decodes them anyway). */
-  write(data: Buffer | string, text?: string): void {
+  /**
+   * Bytes for the terminal; `text`, the same decoded (the PTY decodes them anyway); `plain`,
+   * whether the text holds no control character, when the caller knows (its stripper looked).
+   */
+  write(data: Buffer | string, text?: string, plain?: boolean): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const decoded = text ?? (typeof data === 'string' ? data : data.toString('utf8'));
-    this.lastWriteHeld = this.hold.offer(bytes, decoded);
+    this.lastWriteHeld = this.hold.offer(bytes, decoded, plain);
     if (this.lastWriteHeld) return;
     this.flush();
     this.parse(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
