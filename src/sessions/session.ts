@@ -363,5 +363,7 @@ export class ManagedSession {
     this.detach();
     if (this.state === 'closed') this.transcript.state('closed', this.reason);
     this.transcript.close();
+    // A closed session stays listed, with its transcript; its terminal goes.
+    if (this.state === 'closed') this.nav.pty.screen.dispose();
   }
 }

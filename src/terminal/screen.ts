@@ -102,6 +102,7 @@ export class Screen {
    * whether the text holds no control character, when the caller knows (its stripper looked).
    */
   write(data: Buffer | string, text?: string, plain?: boolean): void {
+    if (this.disposed) return;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const decoded = text ?? (typeof data === 'string' ? data : data.toString('utf8'));
     this.lastWriteHeld = this.hold.offer(bytes, decoded, plain);
@@ -126,6 +127,7 @@ export class Screen {
   }
 
   resize(cols: number, rows: number): void {
+    if (this.disposed) return;
     this.flush();
     this.term.resize(cols, rows);
   }
@@ -176,8 +178,17 @@ export class Screen {
     return lines.join('\n');
   }
 
+  /**
+   * The session is over: its rows are given back (a closed session's record stays listed for
+   * as long as the server runs). The screen reads as empty from then on.
+   */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.hold.take();
+    this.term.resize(2, 1);
     this.term.dispose();
   }
+
+  private disposed = false;
 }
