@@ -75,6 +75,7 @@ export function newNonce(): string {
 
 const START = `'\\033]6973;S;%s\\007'`;
 const END = `'\\033]6973;E;%s;%s;%s\\007'`;
+const MARK = `'\\033]6973;%s\\007'`;
 
 /** The line that defines the marker functions (typed once per hop, and again if they are gone). */
 export function helperLine(flavor: ShellFlavor): string {
@@ -83,12 +84,12 @@ export function helperLine(flavor: ShellFlavor): string {
       ` function __gwS; set -g __gwN $argv[1]; printf ${START} $argv[1]; end;` +
       ` function __gwE; printf ${END} $__gwN $argv[1] "$PWD"; end`
     );
-  // mksh has no printf builtin (it would fork /usr/bin/printf twice per command): its own
-  // `print` writes the escapes; the path goes raw (-r), it may hold backslashes.
+  // `__gwP` prints one mark. mksh has no printf builtin (it would fork /usr/bin/printf twice
+  // per command): its own `print` writes the escapes, and the mark's text goes raw (-r: a
+  // path may hold backslashes).
   return (
-    ` if [ -n "\${KSH_VERSION-}" ];then __gwS(){ __gwN=$1;print -n "\\033]6973;S;$1\\007";};` +
-    `__gwE(){ print -n "\\033]6973;E;$__gwN;$1;";print -nr -- "$PWD";print -n "\\007";};` +
-    `else __gwS(){ __gwN=$1;printf ${START} "$1";};__gwE(){ printf ${END} "$__gwN" "$1" "$PWD";};fi`
+    ` if [ -n "\${KSH_VERSION-}" ];then __gwP(){ print -n '\\033]6973;';print -nr -- "$1";print -n '\\007';};` +
+    `else __gwP(){ printf ${MARK} "$1";};fi;__gwS(){ __gwN=$1;__gwP "S;$1";};__gwE(){ __gwP "E;$__gwN;$1;$PWD";}`
   );
 }
 

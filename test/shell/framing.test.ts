@@ -2,7 +2,7 @@
 // test/conformance; here, what the line is made of).
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { frameCommand, redactSecrets, typedForms } from '../../src/shell/framing.js';
+import { frameCommand, helperLine, redactSecrets, typedForms } from '../../src/shell/framing.js';
 import { MarkScanner } from '../../src/terminal/marks.js';
 
 const run = (line: string) => execFileSync('bash', ['-c', line], { encoding: 'utf8' });
@@ -15,8 +15,10 @@ describe('framing', () => {
     );
     // The markers are OSC strings, printed by functions defined with the hop's first command.
     expect(frameCommand('true', 'n0nce', 'posix', true).line).toMatch(
-      /^ if .*__gwS\(\)\{ __gwN=\$1;printf '\\033\]6973;S;%s\\007' "\$1";\};.*; __gwS n0nce&&/,
+      /^ if .*__gwP\(\)\{ printf '\\033\]6973;%s\\007' "\$1";\};fi;__gwS\(\)\{ __gwN=\$1;__gwP "S;\$1";\};.*; __gwS n0nce&&/,
     );
+    // Typed once per hop, and short too.
+    expect(helperLine('posix').length).toBeLessThan(240);
   });
 
   it('falls back to octal escapes only for what a line editor would act on', () => {
