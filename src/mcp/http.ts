@@ -18,12 +18,43 @@ export interface HttpOptions {
   /** A fresh McpServer for each client (they share the session manager behind). */
   newServer: () => McpServer;
   log: (line: string) => void;
+  /**
+   * An MCP session (a client's protocol session, not a gateway session) with no request for
+   * this long is closed and forgotten (default 30 min; 0: never). Its client gets 404 next and
+   * initializes again.
+   */
+  idleExpiryMs?: number;
+  /** MCP sessions open at once; a further initialize is refused with 503 (default 100). */
+  maxSessions?: number;
 }
 
 export interface HttpListener {
   url: string;
   port: number;
+  /** MCP sessions open now (initialized, not closed or expired). */
+  sessions(): number;
   close(): Promise<void>;
+}
+
+export const HTTP_IDLE_EXPIRY_MS = 30 * 60_000;
+export const HTTP_MAX_SESSIONS = 100;
+
+/** One client's transport, and when it was last used. */
+interface Entry {
+  transport: StreamableHTTPServerTransport;
+  /** Requests being answered (a tool call, an SSE stream held open): in use, never idle. */
+  busy: number;
+  lastUsed: number;
+}
+
+/** Counts a request as use of the entry, from now until its response is over. */
+function use(entry: Entry, res: ServerResponse): void {
+  entry.busy++;
+  entry.lastUsed = Date.now();
+  res.once('close', () => {
+    entry.busy--;
+    entry.lastUsed = Date.now();
+  });
 }
 
 function sameToken(given: string, token: string): boolean {
@@ -65,8 +96,29 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
-  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const transports = new Map<string, Entry>();
+  /** Transports answering their initialize: not in the map yet, but they count to the cap. */
+  let initializing = 0;
+  const idleMs = options.idleExpiryMs ?? HTTP_IDLE_EXPIRY_MS;
+  const maxSessions = options.maxSessions ?? HTTP_MAX_SESSIONS;
+  const idleText =
+    idleMs >= 60_000 ? `${Math.round(idleMs / 60_000)} min` : `${Math.round(idleMs / 1000)} s`;
   let port = options.port;
+
+  // Clients that go away without a DELETE (most of them) leave their transport behind: those
+  // unused for idleMs are closed. One sweep timer for all, unref'd: it never keeps the process up.
+  const sweep = () => {
+    const now = Date.now();
+    for (const [id, entry] of transports) {
+      if (entry.busy > 0 || now - entry.lastUsed < idleMs) continue;
+      transports.delete(id);
+      options.log(`http: MCP session ${id} expired after ${idleText} unused`);
+      void entry.transport.close().catch(() => undefined);
+    }
+  };
+  const sweeper =
+    idleMs > 0 ? setInterval(sweep, Math.min(60_000, Math.max(10, idleMs / 4))) : undefined;
+  sweeper?.unref();
 
   const http = createHttpServer((req, res) => {
     void (async () => {
@@ -81,26 +133,58 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
         return refuse(res, 404, 'the MCP endpoint is /mcp');
       const body = req.method === 'POST' ? await readJson(req) : undefined;
       const sid = req.headers['mcp-session-id'];
-      let transport = typeof sid === 'string' ? transports.get(sid) : undefined;
+      const known = typeof sid === 'string' ? transports.get(sid) : undefined;
       // The spec's answer to a session id we do not know: 404, so the client starts afresh.
-      if (!transport && typeof sid === 'string')
-        return refuse(res, 404, `no MCP session ${sid}: initialize a new one`);
-      if (!transport) {
-        if (req.method !== 'POST' || !isInitializeRequest(body))
-          return refuse(res, 400, 'no valid MCP session: start with an initialize request');
-        const fresh: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      if (!known && typeof sid === 'string')
+        return refuse(
+          res,
+          404,
+          `no MCP session ${sid} (unknown, ended, or expired unused): initialize a new one`,
+        );
+      if (known) {
+        use(known, res);
+        return await known.transport.handleRequest(req, res, body);
+      }
+      if (req.method !== 'POST' || !isInitializeRequest(body))
+        return refuse(res, 400, 'no valid MCP session: start with an initialize request');
+      if (transports.size + initializing >= maxSessions)
+        return refuse(
+          res,
+          503,
+          `too many MCP sessions open (${maxSessions}): end one (DELETE /mcp with its Mcp-Session-Id) or retry once unused ones expire` +
+            (idleMs > 0 ? ` (after ${idleText} without a request)` : ''),
+        );
+      // Counted once against the cap: as initializing until it enters the map (or fails).
+      let pending = true;
+      const settle = () => {
+        if (pending) initializing--;
+        pending = false;
+      };
+      initializing++;
+      const entry: Entry = {
+        transport: new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (id) => {
-            transports.set(id, fresh);
+            settle();
+            transports.set(id, entry);
           },
-        });
-        fresh.onclose = () => {
-          if (fresh.sessionId) transports.delete(fresh.sessionId);
-        };
+        }),
+        busy: 0,
+        lastUsed: Date.now(),
+      };
+      const fresh = entry.transport;
+      fresh.onclose = () => {
+        // Only this entry: an expired one is out of the map already.
+        if (fresh.sessionId && transports.get(fresh.sessionId) === entry)
+          transports.delete(fresh.sessionId);
+      };
+      try {
         await options.newServer().connect(fresh);
-        transport = fresh;
+        use(entry, res);
+        await fresh.handleRequest(req, res, body);
+      } finally {
+        settle();
       }
-      await transport.handleRequest(req, res, body);
     })().catch((err: unknown) => {
       options.log(`http: ${(err as Error).message}`);
       if (!res.headersSent) refuse(res, 400, (err as Error).message);
@@ -115,8 +199,10 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
   return {
     port,
     url: `http://127.0.0.1:${port}/mcp`,
+    sessions: () => transports.size,
     close: async () => {
-      for (const t of transports.values()) await t.close().catch(() => undefined);
+      clearInterval(sweeper);
+      for (const e of [...transports.values()]) await e.transport.close().catch(() => undefined);
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

@@ -20,6 +20,8 @@ export interface InstanceOptions {
   allowDirect?: boolean;
   /** Minutes without a call after which a session closes (0: never; default 60). */
   idleCloseMinutes?: number;
+  /** Closed sessions kept listed (default 100; their transcripts stay on disk regardless). */
+  closedHistory?: number;
   /** upload/download folder (default: `files` in the instance folder). */
   transferDir?: string;
   /** Watch profile files and reload them on change (default true). */
@@ -79,6 +81,7 @@ export function startInstance(options: InstanceOptions): Instance {
     spillDir: `${runtime.dir}/outputs`,
     clientLabel,
     idleCloseMs: (options.idleCloseMinutes ?? 60) * 60_000,
+    ...(options.closedHistory !== undefined ? { closedHistory: options.closedHistory } : {}),
     allowDirect: options.allowDirect ?? false,
     ...(options.directTimeoutMs ? { directTimeoutMs: options.directTimeoutMs } : {}),
     // Keepalive every 15 s (3 missed: broken) unless a profile says otherwise: a dead network

@@ -63,6 +63,8 @@ export interface ManagerOptions {
   connect?: Omit<OpenOptions, 'lookup' | 'onProgress' | 'now'>;
   /** Close sessions with no call for this long (0: never). */
   idleCloseMs?: number;
+  /** How many closed sessions stay listed (default 100); older ones are forgotten. */
+  closedHistory?: number;
   /** Accept `user@host[:port]` and ~/.ssh/config aliases as one-hop profiles. */
   allowDirect?: boolean;
   /** How long a direct target may take to show a shell prompt (default 15 s). */
@@ -79,8 +81,13 @@ export interface OpenRequest {
   onProgress?: (p: WalkProgress) => void;
 }
 
+/** Closed sessions kept listed (their transcripts on disk stay, whatever the count). */
+export const CLOSED_HISTORY = 100;
+
 export class SessionManager {
   private readonly sessions = new Map<string, ManagedSession>();
+  /** Ids of closed sessions still listed, oldest first: the history is bounded. */
+  private readonly closedOrder: string[] = [];
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private shuttingDown = false;
 
@@ -204,14 +211,20 @@ export class SessionManager {
     return values.filter((v): v is string => v !== null && v.length >= 3);
   }
 
-  /** The session with this id; with no id, the only open one. */
+  /** The session with this id; with no id (undefined or null), the only open one. */
   get(id?: string | null): ManagedSession {
-    if (id) {
+    // An empty id is a mistake (a blank filled in), not "no id": it must not pick a session.
+    if (id === '')
+      throw new GatewalkError(
+        'session_unknown',
+        'session_id is empty: omit it (when one session is open) or pass one from list_sessions',
+      );
+    if (id !== undefined && id !== null) {
       const s = this.sessions.get(id);
       if (!s)
         throw new GatewalkError(
           'session_unknown',
-          `no session ${id}: list_sessions shows the open ones; open_session starts a new one`,
+          `no session ${id}: list_sessions shows the open ones; open_session starts a new one (only the last ${this.historySize()} closed sessions stay listed)`,
         );
       return s;
     }
@@ -231,7 +244,7 @@ export class SessionManager {
 
   /** The session that ran a command (its id is enough: ids are unique across sessions). */
   sessionOfCommand(commandId: string, sessionId?: string | null): ManagedSession {
-    if (sessionId) return this.get(sessionId);
+    if (sessionId !== undefined && sessionId !== null) return this.get(sessionId);
     const owner = this.all().find((s) =>
       s.shell.commands().some((c) => c.command_id === commandId),
     );
@@ -264,9 +277,28 @@ export class SessionManager {
       nav.at = Math.max(nav.at, position.hopAtCursor(nav, nav.profile.hops.length - 1));
     const leave = session.shell.busy === null && !nav.pty.closed && nav.at >= 0;
     session.markClosed(reason);
+    // Counted now: a close that fails below still ends the session, and it must not stay forever.
+    this.remember(session.id);
     await navigator.closeSession(session.nav, { leave, secrets: this.options.connect?.secrets });
     session.dispose();
     this.options.log?.(`closed ${session.id}: ${reason}`);
+  }
+
+  private historySize(): number {
+    return Math.max(0, this.options.closedHistory ?? CLOSED_HISTORY);
+  }
+
+  /**
+   * A closed session stays listed (state, reason, transcript path), but only the last ones:
+   * a long-lived server must not keep every session it ever had in memory.
+   */
+  private remember(id: string): void {
+    this.closedOrder.push(id);
+    while (this.closedOrder.length > this.historySize()) {
+      const old = this.closedOrder.shift();
+      if (old !== undefined && this.sessions.get(old)?.state === 'closed')
+        this.sessions.delete(old);
+    }
   }
 
   async switchTarget(

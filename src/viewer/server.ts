@@ -19,7 +19,20 @@ export interface ViewerOptions {
   port: number;
   token?: string;
   log?: (line: string) => void;
+  /** Event streams open at once, all sessions together (default 50); more: 503. */
+  maxStreams?: number;
+  /** Event streams open at once on one session (default 10); more: 429. */
+  maxStreamsPerSession?: number;
 }
+
+/**
+ * Each open event stream costs memory (its socket's buffers, the transcript sent to it): the
+ * viewer has one token, so these bound what anyone holding it can open.
+ */
+export const VIEWER_MAX_STREAMS = 50;
+export const VIEWER_MAX_STREAMS_PER_SESSION = 10;
+/** A stream whose reader lags this far behind (bytes queued past its replay) is ended. */
+const STREAM_BACKLOG = 8 * 1024 * 1024;
 
 export interface Viewer {
   url: string;
@@ -73,6 +86,11 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   /** Which page's event stream holds control of a session: it ends, control ends. */
   const holders = new Map<string, string>();
   const { catalog } = options;
+  /** Event streams open, per session. */
+  const streams = new Map<string, number>();
+  let streamsOpen = 0;
+  const maxStreams = options.maxStreams ?? VIEWER_MAX_STREAMS;
+  const maxPerSession = options.maxStreamsPerSession ?? VIEWER_MAX_STREAMS_PER_SESSION;
 
   const authorised = (req: IncomingMessage, url: URL): 'cookie' | 'query' | null => {
     const cookie = (req.headers.cookie ?? '')
@@ -162,6 +180,21 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
 
   /** Server-sent events: the transcript so far, then every line as it is written. */
   const follow = (req: IncomingMessage, res: ServerResponse, id: string, path: string): void => {
+    // Checked before any work: a refused stream reads no transcript.
+    if (streamsOpen >= maxStreams)
+      return send(
+        res,
+        503,
+        'text/plain',
+        `too many viewer streams open (${maxStreams}): close some viewer tabs and reload`,
+      );
+    if ((streams.get(id) ?? 0) >= maxPerSession)
+      return send(
+        res,
+        429,
+        'text/plain',
+        `too many viewer streams on session ${id} (${maxPerSession}): close some of its tabs and reload`,
+      );
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
@@ -176,7 +209,18 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     // This stream's name: a page that takes control says which stream it is.
     const conn = randomBytes(9).toString('base64url');
     res.write(`event: hello\ndata: ${JSON.stringify({ conn })}\n\n`);
+    // The replay above may still be queued (a long transcript): only lag beyond it counts.
+    const replayed = res.writableLength;
+    streamsOpen++;
+    streams.set(id, (streams.get(id) ?? 0) + 1);
+    let stopped = false;
     const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      streamsOpen--;
+      const left = (streams.get(id) ?? 1) - 1;
+      if (left > 0) streams.set(id, left);
+      else streams.delete(id);
       live.transcript.followers.delete(follower);
       // The page that held the keyboard is gone (tab closed, reloaded): hand it back.
       if (holders.get(live.id) === conn) {
@@ -185,6 +229,13 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       }
     };
     const follower = (line: string) => {
+      // A reader that stopped reading (a suspended tab, a stalled client) is cut off rather
+      // than buffered for without end.
+      if (res.writableLength > replayed + STREAM_BACKLOG) {
+        stop();
+        res.destroy();
+        return;
+      }
       push(line);
       // The last line of a session: end the stream, so no client stays attached to nothing.
       if (line.includes('"type":"state"') && line.includes('"state":"closed"')) {
@@ -194,6 +245,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     };
     live.transcript.followers.add(follower);
     req.on('close', stop);
+    res.on('close', stop);
   };
 
   const http = createServer((req, res) => {
