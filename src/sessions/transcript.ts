@@ -2,14 +2,15 @@
  * Session transcripts: the audit log of one session, one JSON object per line. The first line
  * holds the session's metadata; every later line is an event with `t`, the milliseconds since
  * the session started, and a `type`. Secrets never reach the file: secret sends are written as
- * `[secret]` and every known secret value is redacted, in the output too.
+ * `[secret]` and every word of a known secret's shape is masked, in the output too (util/redact.ts:
+ * masking the value alone would confirm an agent's guess when it reads the transcript back).
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GatewalkError } from '../errors.js';
 import { typedForms } from '../shell/framing.js';
-import { StreamRedactor } from './redactor.js';
+import { MIN_SECRET_LENGTH, StreamRedactor } from './redactor.js';
 
 export interface TranscriptMeta {
   session_id: string;
@@ -57,6 +58,10 @@ export class TranscriptWriter {
   private readonly redactor = new StreamRedactor(REDACTED);
   /** Where a transcript that cannot be written any more says so (the server's log). */
   static onFailure: (message: string) => void = (message) => process.emitWarning(message);
+  /** Where a secret too short to mask is reported: the same log as failures, unless set. */
+  static onWarning: (message: string) => void = (message) => TranscriptWriter.onFailure(message);
+  /** Lengths of too-short secrets already reported for this session (said once each). */
+  private readonly shortReported = new Set<number>();
 
   /** Told every line as written (redacted already): the live viewer follows these. */
   readonly followers = new Set<(line: string) => void>();
@@ -147,6 +152,17 @@ export class TranscriptWriter {
   addSecret(value: string): void {
     // A secret used in a command shows up in the typed line quoted or octal-escaped
     // (shell/framing.ts), as `P@ss\040w0rd`, which anyone can decode: those forms go too.
+    // A value too short to mask is not masked in any form (its octal form alone would give it
+    // away as well as the value does), and the log says so, without the value.
+    if (value.length < MIN_SECRET_LENGTH) {
+      if (value.length > 0 && !this.shortReported.has(value.length)) {
+        this.shortReported.add(value.length);
+        TranscriptWriter.onWarning(
+          `${this.path}: a secret of ${value.length} characters is not redacted (under ${MIN_SECRET_LENGTH}, masking every word of its shape would garble ordinary output); it shows wherever the remote prints it`,
+        );
+      }
+      return;
+    }
     for (const form of typedForms(value)) this.redactor.addSecret(form);
   }
 

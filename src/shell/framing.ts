@@ -1,6 +1,6 @@
 import { randomHex } from '../util/random.js';
 import { GatewalkError } from '../errors.js';
-import { redacter } from '../util/redact.js';
+import { MIN_SECRET_LENGTH, redacter } from '../util/redact.js';
 
 // How a command is typed into a hop's shell so that its output can be cut out exactly and its
 // exit code read, whatever it prints. For POSIX shells (bash, dash, busybox ash, mksh, ksh):
@@ -214,7 +214,10 @@ export function redactSecrets(text: string, secrets: Set<string>): string {
   if (secrets.size === 0) return text;
   let entry = compiled.get(secrets);
   if (entry?.size !== secrets.size) {
-    entry = { size: secrets.size, redact: redacter([...secrets].flatMap(typedForms)) };
+    // Short secrets are not masked in any form (see MIN_SECRET_LENGTH): masking only their
+    // typed forms would show the value itself while hiding its octal spelling.
+    const long = [...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH);
+    entry = { size: secrets.size, redact: redacter(long.flatMap(typedForms)) };
     compiled.set(secrets, entry);
   }
   return entry.redact(text);

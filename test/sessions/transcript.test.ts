@@ -77,7 +77,7 @@ describe('TranscriptWriter', () => {
     w.sent('s3cret-pw\r', { secret: true });
     w.received('s3cr');
     w.received('et-pw\r\n');
-    w.sent('mysql -ps3cret-pw\r');
+    w.sent('mysql --password=s3cret-pw\r');
     w.sent('ls\r');
     w.close();
     expect(readFileSync(path, 'utf8')).not.toContain('s3cret');
@@ -85,7 +85,7 @@ describe('TranscriptWriter', () => {
     expect(events).toEqual([
       { type: 'send', data: '[secret]', secret: true },
       { type: 'recv', data: '[secret]\r\n' },
-      { type: 'send', data: 'mysql -p[secret]\r' },
+      { type: 'send', data: 'mysql --password=[secret]\r' },
       { type: 'send', data: 'ls\r' },
     ]);
   });
