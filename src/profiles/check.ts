@@ -2,7 +2,7 @@ import { suggestion, type Diagnostic } from './diagnostics.js';
 import { fieldsOf } from './fields.js';
 import { chainOf, flatten, type FlatProfile, type Located } from './flatten.js';
 import { context, sourcePosition, type ProfileSource } from './load-file.js';
-import { fill, placeholdersIn } from './placeholders.js';
+import { controlCharacterIn, fill, placeholdersIn, quotedPlaceholders } from './placeholders.js';
 import type { ParamValue } from './types.js';
 
 type Report = (
@@ -53,18 +53,29 @@ export function paramPattern(pattern: string): RegExp | null {
   }
 }
 
+/** A value as an error message shows it: long ones cut (an error is short). */
+function shown(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}... (${text.length} characters)` : text;
+}
+
 export function paramValueProblem(
   name: string,
   value: ParamValue,
   spec: Located<{ pattern?: string; enum?: ParamValue[] }>['value'],
 ): string | null {
   const text = String(value);
+  // Checked first and whatever the pattern says: a newline or ESC typed at a menu or shell is a
+  // keystroke (Enter, a key sequence), which would steer the remote beyond the value.
+  const control = controlCharacterIn(text);
+  if (control) {
+    return `param "${name}": the value holds a control character (${control}); parameter values are typed as text and may hold no newline, CR, ESC, NUL or other control character: pass the value without it`;
+  }
   if (spec.enum && !spec.enum.map(String).includes(text)) {
-    return `param "${name}": "${text}" is not one of: ${spec.enum.map(String).join(', ')}`;
+    return `param "${name}": "${shown(text)}" is not one of: ${spec.enum.map(String).join(', ')}`;
   }
   const pattern = spec.pattern === undefined ? null : paramPattern(spec.pattern);
   if (pattern && !pattern.test(text)) {
-    return `param "${name}": "${text}" does not match ${spec.pattern}`;
+    return `param "${name}": "${shown(text)}" does not match ${spec.pattern}`;
   }
   return null;
 }
@@ -229,6 +240,17 @@ function checkFlat(p: FlatProfile, error: Report): void {
         field.path,
         `\${${name}} is not a parameter of profile "${p.name}"${suggestion(name, known)}${listed}`,
       );
+    }
+    if (field.typedInto === 'shell') {
+      for (const { name, inside } of quotedPlaceholders(field.value)) {
+        if (!params.includes(name) || p.params[name]?.value.raw === true) continue;
+        error(
+          field.src,
+          field.path,
+          `\${${name}} stands inside ${inside}: a value typed into a shell is quoted by gatewalk, ` +
+            `so write \${${name}} bare (not "\${${name}}"), or give param "${name}" raw: true and a pattern`,
+        );
+      }
     }
   }
   for (const [name, param] of Object.entries(p.params)) {

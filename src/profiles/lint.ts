@@ -6,7 +6,7 @@ import { durationMs, formatMs } from './duration.js';
 import { fieldsOf } from './fields.js';
 import type { FlatProfile } from './flatten.js';
 import { context, sourcePosition, type ProfileSource } from './load-file.js';
-import { fill } from './placeholders.js';
+import { fill, placeholdersIn } from './placeholders.js';
 import type { RawDuration, RawStep } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -85,9 +85,35 @@ export function lintProfile(p: FlatProfile): Diagnostic[] {
       );
     }
   }
+  lintTypedParams(p, warn);
   lintPrompts(p, values, warn);
   lintBudget(p, warn);
   return out;
+}
+
+/**
+ * A parameter typed at the remote without a pattern or enum takes any text: quoting keeps it one
+ * word in a shell, but it can still be an option (`--all`), another menu entry or a path.
+ */
+function lintTypedParams(p: FlatProfile, warn: Warn): void {
+  for (const field of fieldsOf(p)) {
+    if (field.typedInto === undefined) continue;
+    for (const name of new Set(placeholdersIn(field.value))) {
+      const spec = p.params[name]?.value;
+      if (!spec || spec.pattern !== undefined || spec.enum !== undefined) continue;
+      const where = field.typedInto === 'shell' ? 'a shell' : 'a menu or program';
+      const how =
+        field.typedInto === 'shell' && spec.raw !== true
+          ? 'gatewalk quotes it as one word, but any word gets through (an option, a path)'
+          : 'it is typed as it is';
+      warn(
+        field.src,
+        field.path,
+        `param "${name}" is typed into ${where} and has no pattern nor enum: ${how}; ` +
+          `give it a pattern of the values it takes, e.g. pattern: '^[A-Za-z0-9._-]+$'`,
+      );
+    }
+  }
 }
 
 function safeRegexSafely(regex: string): boolean {

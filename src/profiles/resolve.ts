@@ -6,7 +6,8 @@ import { durationMs } from './duration.js';
 import type { FlatProfile, Located } from './flatten.js';
 import { sourcePosition, type ProfileSource } from './load-file.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OPEN_TIMEOUT_MS, DEFAULT_TIMEOUT_MS } from './lint.js';
-import { fill } from './placeholders.js';
+import { stepsTypedInto, type Typed } from './fields.js';
+import { fill, fillShell } from './placeholders.js';
 import type {
   Alternative,
   Connect,
@@ -110,6 +111,10 @@ export function resolveProfile(
 ): ResolvedProfile {
   const values = paramValues(p, given);
   const text = (s: string) => fill(s, values, 'text');
+  // Values typed into a POSIX shell are one shell word each (see fillShell): a value cannot
+  // run a command of its own, unless its parameter says raw: true.
+  const typed = (s: string, into: Typed) =>
+    into === 'shell' ? fillShell(s, values, (name) => p.params[name]?.value.raw === true) : text(s);
   const regex = (s: string) => fill(s, values, 'regex');
   const defaultWait = p.timeout ? durationMs(p.timeout.value) : DEFAULT_TIMEOUT_MS;
   const wait = (d: RawDuration | undefined) => (d === undefined ? defaultWait : durationMs(d));
@@ -126,15 +131,20 @@ export function resolveProfile(
     source: where(src, path),
   });
 
-  const steps = (list: RawStep[], src: ProfileSource, path: (string | number)[]): Step[] =>
+  const steps = (
+    list: RawStep[],
+    src: ProfileSource,
+    path: (string | number)[],
+    into: Typed,
+  ): Step[] =>
     list.map((step, i): Step => {
       const at = [...path, i];
       const source = where(src, at);
       if ('send_text' in step) {
         const s = step.send_text;
         return typeof s === 'string'
-          ? { kind: 'send_text', text: text(s), enter: true, source }
-          : { kind: 'send_text', text: text(s.text), enter: s.enter ?? true, source };
+          ? { kind: 'send_text', text: typed(s, into), enter: true, source }
+          : { kind: 'send_text', text: typed(s.text, into), enter: s.enter ?? true, source };
       }
       if ('send_secret' in step) {
         return {
@@ -169,7 +179,7 @@ export function resolveProfile(
         const timeoutMs = own.length > 0 ? Math.max(...own) : defaultWait;
         const alternatives = w.map((a, j): Alternative => ({
           match: regex(a.match),
-          then: steps(a.then ?? [], src, [...at, 'wait_for', j, 'then']),
+          then: steps(a.then ?? [], src, [...at, 'wait_for', j, 'then'], into),
           ...(a.fail === undefined ? {} : { fail: text(a.fail) }),
           timeoutMs,
         }));
@@ -194,12 +204,13 @@ export function resolveProfile(
       };
     });
 
-  const hops = p.hops.map(({ value: h, src, path }): Hop => ({
+  const rawHops = p.hops.map((h) => h.value);
+  const hops = p.hops.map(({ value: h, src, path }, index): Hop => ({
     name: h.name,
-    steps: steps(h.steps ?? [], src, [...path, 'steps']),
+    steps: steps(h.steps ?? [], src, [...path, 'steps'], stepsTypedInto(rawHops, index)),
     prompt: h.prompt === undefined ? null : regex(h.prompt),
     shell: h.shell ?? 'none',
-    exit: h.exit === undefined ? null : text(h.exit),
+    exit: h.exit === undefined ? null : typed(h.exit, h.shell === 'posix' ? 'shell' : 'other'),
     on: (h.on ?? []).map((x, i) => handler(x, src, [...path, 'on', i])),
     declaredBy: src.name,
     source: where(src, path),

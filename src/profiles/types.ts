@@ -12,6 +12,8 @@ export interface RawParam {
   default?: ParamValue;
   pattern?: string;
   enum?: ParamValue[];
+  /** Typed into a POSIX shell as it is, not shell-quoted (the profile author's opt-out). */
+  raw?: boolean;
 }
 
 export type RawDuration = string | number;
