@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
 import { KEYS } from '../../navigator/program.js';
 import type { KeyName } from '../../profiles/types.js';
-import { guardTyped } from '../policy-guard.js';
+import { LIMITS } from '../limits.js';
+import { guardInput } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { screenShape, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
@@ -16,7 +17,10 @@ export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Send keys',
       description: `Presses keys in order: ${names}, or any single character (q to leave a pager, y to confirm). Returns the screen as it is right after (call wait_for or get_screen to see the answer).`,
-      input: { session_id: sessionId, keys: z.array(z.string().min(1)).min(1).max(100) },
+      input: {
+        session_id: sessionId,
+        keys: z.array(z.string().min(1).max(LIMITS.keys)).min(1).max(100),
+      },
       output: { sent: z.number().int(), ...screenShape },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
@@ -32,10 +36,9 @@ export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
         );
       });
       // Characters entered at the prompt make a command, however they were typed (in this
-      // call or before it): the policy sees the line as it stands on the screen.
+      // call or before it); under read_only, keys that edit or recall the line are refused.
       const typed = bytes.join('');
-      const enter = typed.search(/[\r\n]/);
-      if (enter >= 0) await guardTyped(session, 'send_keys', typed.slice(0, enter), false, true);
+      guardInput(session, 'send_keys', typed);
       return session.now(async () => {
         session.shell.writeRaw(typed);
         const screen = await redactedScreen(session);

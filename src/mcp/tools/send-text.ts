@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { redactSecrets } from '../../shell/framing.js';
 import type { ManagedSession } from '../../sessions/session.js';
 import { waitForText } from '../../sessions/wait-text.js';
-import { guardTyped } from '../policy-guard.js';
+import { LIMITS } from '../limits.js';
+import { guardInput } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { screenShape, sessionId } from '../shapes.js';
 
@@ -26,9 +27,13 @@ export function registerSendText(server: McpServer, ctx: ToolContext): void {
         'Types text into the session (Enter appended unless enter is false): an answer to a command awaiting input, or a menu choice the profile does not cover. With wait_for (a regex), waits up to timeout_s for it in the output that follows. sensitive: true keeps the text out of transcripts and screens.',
       input: {
         session_id: sessionId,
-        text: z.string(),
+        text: z.string().max(LIMITS.text),
         enter: z.boolean().optional(),
-        wait_for: z.string().optional().describe('A regex to wait for after sending'),
+        wait_for: z
+          .string()
+          .max(LIMITS.pattern)
+          .optional()
+          .describe('A regex to wait for after sending'),
         timeout_s: z.number().positive().max(600).optional().describe('Default 10'),
         sensitive: z.boolean().optional().describe('A password or token: recorded as [secret]'),
       },
@@ -38,10 +43,12 @@ export function registerSendText(server: McpServer, ctx: ToolContext): void {
     async (args) => {
       const session = ctx.manager.get(args.session_id);
       // Not queued: the command it answers holds the queue until it gets its answer.
-      // Sensitive text at the prompt is still a command: checked (recorded as [secret]).
-      if (args.enter ?? true) await guardTyped(session, 'send_text', args.text, args.sensitive);
+      // Text at the prompt is a command, however it is split over calls: checked as the line
+      // the shell would run (sensitive text too, recorded as [secret]).
+      const enter = args.enter ?? true;
+      guardInput(session, 'send_text', enter ? `${args.text}\r` : args.text, args.sensitive);
       return session.now(async () => {
-        const send = () => session.shell.sendInput(args.text, args.enter ?? true, args.sensitive);
+        const send = () => session.shell.sendInput(args.text, enter, args.sensitive);
         let matched: string | null = null;
         if (args.wait_for) {
           const pty = session.nav.pty;
