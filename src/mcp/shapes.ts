@@ -1,8 +1,13 @@
 // Argument and result shapes several tools share.
 import * as z from 'zod';
+import { LIMITS } from './limits.js';
+
+/** Entries a params record may hold: profiles declare a handful; this is far above any. */
+export const MAX_PARAMS = 64;
 
 export const sessionId = z
   .string()
+  .max(LIMITS.name)
   .optional()
   .describe('The session (from open_session); may be omitted when exactly one session is open');
 
@@ -54,6 +59,14 @@ export const sessionInfo = z.object({
 });
 
 export const params = z
-  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .record(z.string(), z.union([z.string().max(LIMITS.paramValue), z.number(), z.boolean()]))
+  // Checked here rather than on the key schema: zod's error for a key names the key itself
+  // (a 1 MiB name would come back in the error) and not the limit.
+  .refine((r) => Object.keys(r).length <= MAX_PARAMS, {
+    message: `Too many entries: expected at most ${MAX_PARAMS} parameters`,
+  })
+  .refine((r) => Object.keys(r).every((k) => k.length <= LIMITS.name), {
+    message: `Too big: expected parameter names to have <=${LIMITS.name} characters`,
+  })
   .optional()
   .describe("Values for the profile's parameters (list_profiles shows them)");

@@ -25,23 +25,30 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 }
 
+/** Longer words get no suggestion: nobody mistypes 64 characters, and the work stays small. */
+export const SUGGEST_MAX = 64;
+
 /** The closest candidate by edit distance, if close enough to be a likely typo. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  // The edit distance costs word x candidate: a long word (a 1 MiB profile name took 28 s,
+  // issue 13) gets no suggestion, and candidates whose length alone rules them out are skipped.
+  if (word.length > SUGGEST_MAX) return undefined;
+  const lower = word.toLowerCase();
+  const within = Math.max(1, Math.floor(word.length / 3));
+  const list = [...candidates];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+  for (const candidate of list) {
+    if (Math.abs(candidate.length - word.length) > within) continue;
+    const d = editDistance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))) return best;
+  if (best !== undefined && bestDistance <= within) return best;
   // A word typed short (`wait` for `wait_for`) is a likely slip too.
-  const lower = word.toLowerCase();
-  return word.length >= 3
-    ? [...candidates].find((c) => c.toLowerCase().startsWith(lower))
-    : undefined;
+  return word.length >= 3 ? list.find((c) => c.toLowerCase().startsWith(lower)) : undefined;
 }
 
 /** The candidate nearest by edit distance, however far (words are cut at 200 characters). */

@@ -97,7 +97,7 @@ export class ProfileRegistry {
    */
   resolveVia(name: string): ResolvedProfile {
     const flat = this.flat.get(name);
-    if (!flat) throw new GatewalkError('profile_unknown', `via: no profile "${name}"`);
+    if (!flat) throw new GatewalkError('profile_unknown', `via: no profile "${shown(name)}"`);
     return resolveProfile(flat);
   }
 
@@ -112,7 +112,7 @@ export class ProfileRegistry {
     hops: string[];
   } {
     const flat = this.flat.get(name);
-    if (!flat) throw new GatewalkError('profile_unknown', `no profile "${name}"`);
+    if (!flat) throw new GatewalkError('profile_unknown', `no profile "${shown(name)}"`);
     return {
       name,
       description: flat.self.raw.description ?? '',
@@ -134,7 +134,7 @@ export class ProfileRegistry {
     if (!flat) {
       throw new GatewalkError(
         'profile_unknown',
-        `no profile "${name}"${suggestion(name, this.names())}; profiles: ${this.openable().join(', ') || 'none loaded'}`,
+        `no profile "${shown(name)}"${suggestion(name, this.names())}; profiles: ${this.openable().join(', ') || 'none loaded'}`,
       );
     }
     if (flat.abstract) {
@@ -145,4 +145,9 @@ export class ProfileRegistry {
     }
     return resolveProfile(flat, params);
   }
+}
+
+/** A name as errors quote it: a 1 MiB name from the command line is not echoed whole. */
+function shown(name: string): string {
+  return name.length > 100 ? `${name.slice(0, 100)}…` : name;
 }

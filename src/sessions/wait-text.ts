@@ -1,8 +1,8 @@
 // Waiting for a pattern on a session's terminal for send_text / wait_for: event-driven, bounded,
 // and without taking the text away from whoever reads it next (the shell executor waits for
-// the prompt a command left in the same text).
-import { GatewalkError } from '../errors.js';
-import { earliestMatch } from '../navigator/matcher.js';
+// the prompt a command left in the same text). The pattern is the agent's: it runs on the
+// linear-time engine of util/agent-regex.ts, never on JS RegExp (issue 13).
+import { compileAgentRegex, type AgentRegex } from '../util/agent-regex.js';
 import type { Pty } from '../terminal/pty.js';
 
 export interface WaitOutcome {
@@ -10,22 +10,10 @@ export interface WaitOutcome {
   matched: string | null;
 }
 
-/** Compiles an agent's pattern with a clear error instead of a SyntaxError. */
-export function checkPattern(pattern: string): void {
-  try {
-    new RegExp(pattern, 'm');
-  } catch (err) {
-    throw new GatewalkError(
-      'pattern_invalid',
-      `wait_for pattern /${pattern}/ does not compile: ${(err as Error).message}`,
-    );
-  }
+/** Compiles an agent's pattern, refusing with a GatewalkError what cannot run (no SyntaxError). */
+export function checkPattern(pattern: string, what = 'wait_for pattern'): AgentRegex {
+  return compileAgentRegex(pattern, what);
 }
-
-const matchIn = (text: string, pattern: string): string | null => {
-  const m = earliestMatch(text, [pattern]);
-  return m ? text.slice(m.start, m.end) : null;
-};
 
 /**
  * Resolves with the first match of `pattern` or with `matched: null` after `timeoutMs`. With
@@ -38,10 +26,10 @@ export async function waitForText(
   timeoutMs: number,
   act?: () => void,
 ): Promise<WaitOutcome> {
-  checkPattern(pattern);
+  const re = checkPattern(pattern);
   if (!act) {
-    const onScreen = matchIn(pty.screen.text(), pattern);
-    if (onScreen !== null) return { matched: onScreen };
+    const onScreen = re.find(pty.screen.text());
+    if (onScreen !== null) return { matched: onScreen.text };
   }
   // With nobody else listening the text would have waited in the backlog: put it back there.
   const giveBack = pty.listenerCount('text') === 0;
@@ -50,12 +38,14 @@ export async function waitForText(
   let live = !act;
   return new Promise<WaitOutcome>((resolve) => {
     let settled = false;
+    let scan: NodeJS.Immediate | undefined;
     // eslint-disable-next-line prefer-const -- assigned after `finish`, which may run first
     let off: (() => void) | undefined;
     const finish = (matched: string | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (scan) clearImmediate(scan);
       pty.off('close', onClose);
       off?.();
       if (giveBack && old + seen) pty.unread(old + seen);
@@ -70,8 +60,16 @@ export async function waitForText(
         return;
       }
       seen += text;
-      const matched = matchIn(seen.slice(-65_536), pattern);
-      if (matched !== null) finish(matched);
+      // Nobody gets the text back: only what one search looks at need be kept.
+      if (!giveBack && seen.length > 2 * re.window) seen = seen.slice(-re.window);
+      // One search per turn of the event loop, over everything that arrived in it: a flood of
+      // small chunks costs one bounded search each turn, not one per chunk.
+      scan ??= setImmediate(() => {
+        scan = undefined;
+        if (settled) return;
+        const m = re.find(seen.length > re.window ? seen.slice(-re.window) : seen);
+        if (m !== null) finish(m.text);
+      });
     });
     if (settled) off();
     live = true;

@@ -406,7 +406,7 @@ describe('session_id: ""', () => {
       });
       // Omitted, it is the only open session.
       expect((await c.ok<{ screen: string }>('get_screen')).screen).toMatch(/Target IP:/);
-      for (const tool of ['get_screen', 'get_transcript', 'close_session']) {
+      for (const tool of ['get_screen', 'get_transcript', 'list_commands', 'close_session']) {
         const text = await c.fails(tool, { session_id: '' });
         expect(text, tool).toMatch(/session_id/);
       }

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
 import { describeResult } from '../describe.js';
+import { LIMITS } from '../limits.js';
 import { guardCommand } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { commandResult, sessionId } from '../shapes.js';
@@ -16,7 +17,7 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
         "Runs a shell command at the session's current hop (e.g. in the pod) and returns its exact output and exit code. Past timeout_s it returns status running with a command_id: the command goes on; call get_command to wait more. status awaiting_input means it asks for something: answer with send_text, or interrupt.",
       input: {
         session_id: sessionId,
-        command: z.string().min(1),
+        command: z.string().min(1).max(LIMITS.command),
         timeout_s: z
           .number()
           .positive()

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { describeResult } from '../describe.js';
+import { LIMITS } from '../limits.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { commandResult, sessionId } from '../shapes.js';
 
@@ -13,7 +14,7 @@ export function registerGetCommand(server: McpServer, ctx: ToolContext): void {
       description:
         "More output or the final result of a command that returned running, waiting up to wait_s for it to end. With offset (and length), returns that byte range of the command's whole output instead of head and tail.",
       input: {
-        command_id: z.string(),
+        command_id: z.string().max(LIMITS.name),
         session_id: sessionId,
         wait_s: z.number().min(0).max(600).optional().describe('Wait this long for it to end'),
         offset: z.number().int().min(0).optional().describe('Byte offset into the whole output'),

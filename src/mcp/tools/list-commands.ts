@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
+import { LIMITS } from '../limits.js';
 import { ok, tool, type ToolContext } from '../result.js';
 
 export function registerListCommands(server: McpServer, ctx: ToolContext): void {
@@ -10,7 +11,7 @@ export function registerListCommands(server: McpServer, ctx: ToolContext): void 
       title: 'List commands',
       description:
         'Running and recent commands (the last 20 per session) with status, exit code and duration; all sessions unless session_id is given.',
-      input: { session_id: z.string().optional() },
+      input: { session_id: z.string().max(LIMITS.name).optional() },
       output: {
         commands: z.array(
           z.object({
@@ -27,9 +28,11 @@ export function registerListCommands(server: McpServer, ctx: ToolContext): void 
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args) => {
-      const sessions = args.session_id
-        ? [ctx.manager.get(args.session_id)]
-        : ctx.manager.all().filter((s) => s.state !== 'closed');
+      // An empty id is a mistake, not "all sessions": get() says so.
+      const sessions =
+        args.session_id !== undefined
+          ? [ctx.manager.get(args.session_id)]
+          : ctx.manager.all().filter((s) => s.state !== 'closed');
       const commands = sessions.flatMap((s) =>
         s.shell.commands().map((c) => ({ session_id: s.id, ...c })),
       );

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
 import { redact } from '../../util/redact.js';
+import { LIMITS } from '../limits.js';
 import { hopProgress, ok, progress, tool, type ToolContext } from '../result.js';
 import { params } from '../shapes.js';
 
@@ -14,9 +15,13 @@ export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
       description:
         'Connects and walks a profile (menus, OTP, shells, pods) to its last prompt over one SSH terminal. Returns the session_id for the other tools. Progress is reported per hop. A failed walk says which hop and step, what was awaited, and the screen.',
       input: {
-        profile: z.string().describe('A profile name from list_profiles'),
+        profile: z.string().max(LIMITS.name).describe('A profile name from list_profiles'),
         params,
-        label: z.string().optional().describe('A name for this session in listings'),
+        label: z
+          .string()
+          .max(LIMITS.label)
+          .optional()
+          .describe('A name for this session in listings'),
       },
       output: {
         session_id: z.string(),

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { searchLogs } from '../../shell/files.js';
+import { LIMITS } from '../limits.js';
 import { guardRead } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
@@ -15,9 +16,9 @@ export function registerSearchLogs(server: McpServer, ctx: ToolContext): void {
         'find + grep -E at the current hop: lines matching pattern in files under path whose names match include (a glob, default *), at most max_matches (default 100).',
       input: {
         session_id: sessionId,
-        pattern: z.string().min(1).describe('An extended regex (grep -E)'),
-        path: z.string().optional().describe('Folder or file (default .)'),
-        include: z.string().optional(),
+        pattern: z.string().min(1).max(LIMITS.pattern).describe('An extended regex (grep -E)'),
+        path: z.string().max(LIMITS.path).optional().describe('Folder or file (default .)'),
+        include: z.string().max(LIMITS.path).optional(),
         max_matches: z.number().int().positive().max(10_000).optional(),
       },
       output: {

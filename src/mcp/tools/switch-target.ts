@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
+import { LIMITS } from '../limits.js';
 import { hopProgress, ok, tool, type ToolContext } from '../result.js';
 import { params, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
@@ -20,7 +21,7 @@ export function registerSwitchTarget(server: McpServer, ctx: ToolContext): void 
       title: 'Switch target',
       description:
         'Moves the session to another profile that shares its first hops (another pod behind the same bastion): leaves the hops that differ with their exits, then walks the new ones. Shell state of the left hops is lost.',
-      input: { session_id: sessionId, profile: z.string(), params },
+      input: { session_id: sessionId, profile: z.string().max(LIMITS.name), params },
       output: walkedShape,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { waitForText } from '../../sessions/wait-text.js';
+import { LIMITS } from '../limits.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { screenShape, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
@@ -15,7 +16,7 @@ export function registerWaitFor(server: McpServer, ctx: ToolContext): void {
         'Waits until a regex appears on the screen or in the output (event-driven), up to timeout_s (default 10). matched is null when it did not appear.',
       input: {
         session_id: sessionId,
-        pattern: z.string().min(1),
+        pattern: z.string().min(1).max(LIMITS.pattern),
         timeout_s: z.number().positive().max(600).optional(),
       },
       output: { matched: z.string().nullable(), ...screenShape },
