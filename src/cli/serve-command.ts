@@ -115,7 +115,16 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     return 1;
   }
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-  const transport = new StdioServerTransport(io.protocol.input, io.protocol.output);
+  const { guardStdin, STDIO_MAX_MESSAGE } = await import('../mcp/stdio-guard.js');
+  // The SDK closes its transport (and so the server, with every session) on a message over its
+  // read buffer: the guard drops such a message first and answers it with an error. The guard
+  // hands over one whole line at a time; the transport's buffer gets room for two.
+  const input = io.protocol.input.pipe(
+    guardStdin(io.protocol.output, { log: (line) => io.err(`gatewalk: ${line}`) }),
+  );
+  const transport = new StdioServerTransport(input, io.protocol.output, {
+    maxBufferSize: 2 * STDIO_MAX_MESSAGE + 2,
+  });
   let failed: (err: unknown) => void = () => undefined;
   const done = new Promise<number>((resolveDone, reject) => {
     failed = reject;
@@ -137,7 +146,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       void transport.close();
     });
   await instance.newServer().connect(transport);
-  io.protocol.input.once('end', () => void transport.close());
+  input.once('end', () => void transport.close());
   return done;
 }
 

@@ -1,12 +1,70 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GatewalkError } from '../errors.js';
+import type { Pty } from '../terminal/pty.js';
 import type { ShellExecutor } from './executor.js';
+import { redactSecrets } from './framing.js';
 
 // Files through the current hop's shell, where SFTP cannot reach (inside a pod behind a menu):
 // base64 over the terminal, in chunks, verified end to end with SHA-256.
 
+/** upload/download move at most this much (local files: no transport bound applies). */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/** Characters of remote output an error quotes: an error says what happened, not the data. */
+const ERROR_DETAIL = 600;
+
+/** Remote output for an error message: short, its start and end kept. */
+export function detail(text: string, max = ERROR_DETAIL): string {
+  const t = text.trim();
+  if (t.length <= max) return t;
+  const half = Math.floor((max - 40) / 2);
+  return `${t.slice(0, half)} [... ${t.length - 2 * half} characters ...] ${t.slice(-half)}`;
+}
+
+/**
+ * Keeps a file's content, which crosses the terminal base64-encoded, out of the session's
+ * transcript (issue 13): what the terminal shows meanwhile is not recorded, the data typed is
+ * not recorded, and a placeholder says what moved.
+ */
+export interface FileRecord {
+  /** Runs `fn` with what the terminal shows kept out of the transcript. */
+  hidden<T>(fn: () => Promise<T>): Promise<T>;
+  /** Types data for the remote side without recording it. */
+  type(data: string): void;
+  /** Records what moved instead: `[read_file /path: N bytes]`. */
+  placeholder(text: string): void;
+}
+
+/**
+ * A FileRecord for a session's PTY and transcript. The transcript records the PTY's `display`
+ * stream (sessions/session.ts recordPty): its listeners are set aside while a file moves.
+ */
+export function fileRecord(pty: Pty, transcript: { received(data: string): void }): FileRecord {
+  return {
+    hidden: (fn) => pty.quietly(fn),
+    type: (data) => pty.writeQuiet(data),
+    placeholder(text) {
+      transcript.received(`${text}\r\n`);
+    },
+  };
+}
+
+/**
+ * A file's content with the session's secret values masked (the same redaction as command
+ * output), byte for byte, so binary files are covered too. `masked` says whether any was.
+ */
+export function redactFile(
+  content: Buffer,
+  secrets: Set<string>,
+): { content: Buffer; masked: boolean } {
+  if (secrets.size === 0) return { content, masked: false };
+  const asBytes = new Set([...secrets].map((s) => Buffer.from(s, 'utf8').toString('latin1')));
+  const text = content.toString('latin1');
+  const redacted = redactSecrets(text, asBytes);
+  return redacted === text
+    ? { content, masked: false }
+    : { content: Buffer.from(redacted, 'latin1'), masked: true };
+}
 
 /** Single-quotes a word for a POSIX shell. */
 export function shQuote(word: string): string {
@@ -42,6 +100,12 @@ async function run(
     memoryChars: 4 * READ_CHUNK,
   });
   requirePosix(sh, what);
+  if (r.left_hop) {
+    throw new GatewalkError(
+      'file_transfer_broken',
+      `${what}: the connection or the hop's shell went away meanwhile (${detail(r.left_hop.reason, 200)}); nothing was returned. reopen the session and try again`,
+    );
+  }
   if (r.status !== 'done') {
     // Leave the session usable: stop what still runs before saying it stalled.
     await sh.interrupt().catch(() => undefined);
@@ -53,7 +117,7 @@ async function run(
   if (r.exit_code !== 0)
     throw new GatewalkError(
       'file_remote_error',
-      `${what}: ${r.output.trim() || `exit code ${r.exit_code}`}`,
+      `${what}: ${detail(r.output) || `exit code ${r.exit_code}`}`,
     );
   return r.output;
 }
@@ -81,15 +145,26 @@ async function requireTools(sh: ShellExecutor): Promise<string> {
   return tool;
 }
 
+/** The bytes from `offset` (0-based) of a remote file, as a shell pipeline's source. */
+function source(path: string, offset: number): string {
+  return offset === 0 ? `< ${shPath(path)}` : `< ${shPath(path)} tail -c +${offset + 1} |`;
+}
+
 async function remoteSha(
   sh: ShellExecutor,
   tool: string,
   path: string,
   bytes?: number,
+  offset = 0,
 ): Promise<string> {
   // With `bytes`, the same bytes that were read: a log may have grown since.
-  const source = bytes === undefined ? `< ${shPath(path)}` : `< ${shPath(path)} head -c ${bytes} |`;
-  const command = bytes === undefined ? `${tool} ${source}` : `${source} ${tool}`;
+  const from = source(path, offset);
+  const command =
+    bytes === undefined
+      ? offset === 0
+        ? `${tool} ${from}`
+        : `${from} ${tool}`
+      : `${from} head -c ${bytes} | ${tool}`;
   const out = await run(sh, command, `hashing ${path}`);
   const hash = /^[0-9a-f]{64}/.exec(out.trim())?.[0];
   if (!hash)
@@ -104,63 +179,112 @@ export interface ReadResult {
   content: Buffer;
   /** The file's size on the remote side. */
   size: number;
+  /** Where the content starts in the file. */
+  offset: number;
+  /** More of the file follows what was read (read on from offset + content.length). */
   truncated: boolean;
+  /** Of the content read (the whole file when read whole), checked against the remote side. */
   sha256: string;
 }
 
-/** Reads a remote file (up to `maxBytes`), verified with SHA-256 when read whole. */
+export interface ReadOptions {
+  /** Byte offset to read from (default 0). */
+  offset?: number;
+  /** Keeps the encoded content out of the transcript. */
+  record?: FileRecord;
+}
+
+/**
+ * Reads a remote file, up to `maxBytes` from `offset`, each range verified with SHA-256 on both
+ * sides.
+ */
 export async function readRemoteFile(
   sh: ShellExecutor,
   path: string,
   maxBytes = MAX_FILE_BYTES,
   onProgress?: (done: number, total: number) => void,
+  options: ReadOptions = {},
 ): Promise<ReadResult> {
-  const tool = await requireTools(sh);
-  const size = Number((await run(sh, `wc -c < ${shPath(path)}`, `reading ${path}`)).trim());
-  if (!Number.isFinite(size))
-    throw new GatewalkError('file_remote_error', `reading ${path}: cannot tell its size`);
-  const want = Math.min(size, maxBytes, MAX_FILE_BYTES);
-  const parts: Buffer[] = [];
-  for (let i = 0; i * READ_CHUNK < want; i++) {
-    const b64 = await run(
-      sh,
-      `dd if=${shPath(path)} bs=${READ_CHUNK} skip=${i} count=1 2>/dev/null | base64`,
-      `reading ${path}`,
-    );
-    parts.push(Buffer.from(b64.replace(/\s+/g, ''), 'base64'));
-    onProgress?.(Math.min((i + 1) * READ_CHUNK, want), want);
-  }
-  const content = Buffer.concat(parts).subarray(0, want);
-  const truncated = want < size;
-  const local = sha256(content);
-  if (!truncated) {
-    const remote = await remoteSha(sh, tool, path, want);
+  const record = options.record;
+  const work = async (): Promise<ReadResult> => {
+    const tool = await requireTools(sh);
+    const size = Number((await run(sh, `wc -c < ${shPath(path)}`, `reading ${path}`)).trim());
+    if (!Number.isFinite(size))
+      throw new GatewalkError('file_remote_error', `reading ${path}: cannot tell its size`);
+    const start = Math.min(options.offset ?? 0, size);
+    const want = Math.max(0, Math.min(size - start, maxBytes, MAX_FILE_BYTES));
+    const parts: Buffer[] = [];
+    let done = 0;
+    while (done < want) {
+      const at = start + done;
+      // Whole blocks with dd where the offset allows (fast everywhere); up to the next block
+      // boundary with tail | head otherwise.
+      const aligned = at % READ_CHUNK === 0;
+      const n = Math.min(want - done, aligned ? READ_CHUNK : READ_CHUNK - (at % READ_CHUNK));
+      const command = aligned
+        ? `dd if=${shPath(path)} bs=${READ_CHUNK} skip=${at / READ_CHUNK} count=1 2>/dev/null | base64`
+        : `${source(path, at)} head -c ${n} | base64`;
+      const b64 = await run(sh, command, `reading ${path}`);
+      const part = Buffer.from(b64.replace(/\s+/g, ''), 'base64').subarray(0, n);
+      if (part.length === 0)
+        throw new GatewalkError(
+          'file_remote_error',
+          `reading ${path}: no data at byte ${at} (the file shrank while it was read?); try again`,
+        );
+      parts.push(part);
+      done += part.length;
+      onProgress?.(done, want);
+    }
+    const content = Buffer.concat(parts);
+    const local = sha256(content);
+    const remote = await remoteSha(sh, tool, path, want, start);
     if (remote !== local) {
       throw new GatewalkError(
         'file_corrupted',
         `reading ${path}: SHA-256 mismatch (remote ${remote}, received ${local}); try again`,
       );
     }
-  }
-  return { content, size, truncated, sha256: local };
+    return { content, size, offset: start, truncated: start + want < size, sha256: local };
+  };
+  if (!record) return work();
+  const r = await record.hidden(work);
+  record.placeholder(
+    `[read_file ${path}: ${r.content.length} bytes at ${r.offset} of ${r.size}, sha256 ${r.sha256}]`,
+  );
+  return r;
 }
 
 export interface WriteOptions {
   append?: boolean;
+  /**
+   * Writes a chunk at this byte offset: the file must be exactly this long already (the chunks
+   * before it written), and the chunk is appended. 0 or absent: the file is replaced.
+   */
+  offset?: number;
   /** Octal mode for the file, e.g. "644". */
   mode?: string;
+  /** Keeps the encoded content out of the transcript. */
+  record?: FileRecord;
+}
+
+export interface WriteResult {
+  bytes: number;
+  sha256: string;
+  /** The file's size after the write (with offset or append). */
+  size?: number;
 }
 
 /**
  * Writes a remote file through a temporary file that is renamed into place only once its
- * SHA-256 matches, so a broken transfer never leaves a half-written file.
+ * SHA-256 matches, so a broken transfer never leaves a half-written file. With `offset`, a chunk
+ * of a larger file, appended once verified.
  */
 export async function writeRemoteFile(
   sh: ShellExecutor,
   path: string,
   content: Buffer,
   options: WriteOptions = {},
-): Promise<{ bytes: number; sha256: string }> {
+): Promise<WriteResult> {
   if (content.length > MAX_FILE_BYTES) {
     throw new GatewalkError(
       'file_too_large',
@@ -173,7 +297,49 @@ export async function writeRemoteFile(
       `writing ${path}: mode must be octal like 644, not ${JSON.stringify(options.mode)}`,
     );
   }
+  const offset = options.offset ?? 0;
+  if (offset > 0 && options.append)
+    throw new GatewalkError(
+      'invalid_arguments',
+      `writing ${path}: give offset or append, not both (offset continues a chunked write)`,
+    );
+  const record = options.record;
+  const work = () => writeWork(sh, path, content, options, offset);
+  if (!record) return work();
+  const r = await record.hidden(work);
+  record.placeholder(
+    `[write_file ${path}: ${r.bytes} bytes${offset ? ` at ${offset}` : ''}, sha256 ${r.sha256}]`,
+  );
+  return r;
+}
+
+async function remoteSize(sh: ShellExecutor, path: string): Promise<number | null> {
+  const out = await run(
+    sh,
+    `if [ -e ${shPath(path)} ]; then wc -c < ${shPath(path)}; else echo none; fi`,
+    `writing ${path}`,
+  );
+  const size = Number(out.trim());
+  return out.trim() === 'none' || !Number.isFinite(size) ? null : size;
+}
+
+async function writeWork(
+  sh: ShellExecutor,
+  path: string,
+  content: Buffer,
+  options: WriteOptions,
+  offset: number,
+): Promise<WriteResult> {
   const tool = await requireTools(sh);
+  if (offset > 0) {
+    // Chunks go in order: a chunk sent again (its answer lost) is refused, not added twice.
+    const size = await remoteSize(sh, path);
+    if (size !== offset)
+      throw new GatewalkError(
+        'file_offset_mismatch',
+        `writing ${path} at offset ${offset}: the file is ${size === null ? 'missing' : `${size} bytes`}; offset must equal its size to continue a chunked write (0 starts over)`,
+      );
+  }
   const nonce = randomBytes(8).toString('hex');
   const tmp = `${path}.gw-${nonce}`;
   const ready = `GWREADY${nonce}`;
@@ -192,13 +358,13 @@ export async function writeRemoteFile(
     if (end.status !== 'done') await sh.interrupt().catch(() => undefined);
     throw new GatewalkError(
       'file_remote_error',
-      `writing ${path}: cannot create ${tmp} (${end.output.trim() || `no answer; status ${end.status}`})`,
+      `writing ${path}: cannot create ${tmp} (${detail(end.output) || `no answer; status ${end.status}`})`,
     );
   }
   const lines = content.toString('base64').match(/.{1,76}/g) ?? [];
-  for (let i = 0; i < lines.length; i += 512)
-    sh.writeRaw(`${lines.slice(i, i + 512).join('\n')}\n`);
-  sh.writeRaw('\x04');
+  const type = options.record ? options.record.type : (data: string) => sh.writeRaw(data);
+  for (let i = 0; i < lines.length; i += 512) type(`${lines.slice(i, i + 512).join('\n')}\n`);
+  type('\x04');
   const done = await sh.get(started.command_id, 120_000);
   if (done.status !== 'done' || done.exit_code !== 0) {
     if (done.status !== 'done') await sh.interrupt().catch(() => undefined);
@@ -206,7 +372,7 @@ export async function writeRemoteFile(
     await sh.execute(`rm -f ${shPath(tmp)}`).catch(() => undefined);
     throw new GatewalkError(
       'file_remote_error',
-      `writing ${path}: the remote side could not decode or store the data (${done.output.trim() || done.status})`,
+      `writing ${path}: the remote side could not decode or store the data (${detail(done.output) || done.status})`,
     );
   }
   const local = sha256(content);
@@ -218,12 +384,15 @@ export async function writeRemoteFile(
       `writing ${path}: SHA-256 mismatch after transfer (sent ${local}, stored ${remote}); nothing was changed`,
     );
   }
-  const place = options.append
-    ? `cat ${shPath(tmp)} >> ${shPath(path)} && rm -f ${shPath(tmp)}`
-    : `mv -f ${shPath(tmp)} ${shPath(path)}`;
+  const place =
+    options.append || offset > 0
+      ? `cat ${shPath(tmp)} >> ${shPath(path)} && rm -f ${shPath(tmp)}`
+      : `mv -f ${shPath(tmp)} ${shPath(path)}`;
   const chmod = options.mode ? ` && chmod ${options.mode} ${shPath(path)}` : '';
   await run(sh, `${place}${chmod}`, `writing ${path}`);
-  return { bytes: content.length, sha256: local };
+  if (offset === 0 && !options.append) return { bytes: content.length, sha256: local };
+  const size = await remoteSize(sh, path);
+  return { bytes: content.length, sha256: local, ...(size === null ? {} : { size }) };
 }
 
 export interface LogMatch {
@@ -239,17 +408,25 @@ export async function searchLogs(
   path = '.',
   include = '*',
   maxMatches = 100,
+  timeoutMs = 60_000,
 ): Promise<{ matches: LogMatch[]; truncated: boolean }> {
   const out = await sh.execute(
     `find ${shPath(path)} -type f -name ${shQuote(include)} -exec grep -nHE -e ${shQuote(pattern)} {} + 2>/dev/null | head -n ${maxMatches + 1}`,
-    { timeoutMs: 60_000, maxOutput: Number.MAX_SAFE_INTEGER, memoryChars: 4 * READ_CHUNK },
+    { timeoutMs, maxOutput: Number.MAX_SAFE_INTEGER, memoryChars: 4 * READ_CHUNK },
   );
   requirePosix(sh, `searching ${path}`);
-  if (out.status !== 'done')
+  if (out.status !== 'done') {
+    // The search must not go on behind the caller's back, holding the session busy: Ctrl-C
+    // (then Ctrl-\) brings the prompt back before the error is told.
+    const stopped = await sh
+      .interrupt()
+      .then(() => true)
+      .catch(() => false);
     throw new GatewalkError(
       'search_stalled',
-      `search in ${path} did not finish within 60 s (command ${out.command_id})`,
+      `search in ${path} did not finish within ${timeoutMs / 1000} s (command ${out.command_id}); ${stopped ? 'it was interrupted and the session is ready: narrow the path or include, or use a simpler pattern' : 'it ignored Ctrl-C and Ctrl-\\ and still runs: interrupt it again or reopen the session'}`,
     );
+  }
   const matches = out.output.split('\n').flatMap((l) => {
     const m = /^(.*?):(\d+):(.*)$/.exec(l);
     return m ? [{ file: m[1] as string, line: Number(m[2]), text: m[3] as string }] : [];

@@ -121,7 +121,7 @@ export class Pty extends EventEmitter<{
 
   /** `plain`: known to hold no control character (else the screen looks for itself). */
   private show(chunk: Buffer | null, decoded: string, plain?: boolean): void {
-    this.emit('display', decoded);
+    if (this.quiet === 0) this.emit('display', decoded);
     this.parse(chunk, decoded, plain);
   }
 
@@ -276,6 +276,27 @@ export class Pty extends EventEmitter<{
     }
     this.channel.write(data);
     this.emit('sent', { data, secret, ...(options.by ? { by: options.by } : {}) });
+  }
+
+  /** While > 0, what arrives reaches the screen but no `display` listener (the transcript). */
+  private quiet = 0;
+
+  /**
+   * Runs `work` with the display stream withheld: a file moving through the terminal (base64)
+   * is recorded as a placeholder, never as its content.
+   */
+  async quietly<T>(work: () => Promise<T>): Promise<T> {
+    this.quiet++;
+    try {
+      return await work();
+    } finally {
+      this.quiet--;
+    }
+  }
+
+  /** Types without a `sent` event: for a file's encoded content, which no record may keep. */
+  writeQuiet(data: string): void {
+    if (!this.closed) this.channel.write(data);
   }
 
   resize(cols: number, rows: number): void {

@@ -1,7 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-import { ok, tool, type ToolContext } from '../result.js';
+import { LIMITS } from '../limits.js';
+import { capText, ok, tool, type ToolContext } from '../result.js';
 import { sessionInfo } from '../shapes.js';
+
+/** Characters of a session's reason (broken or closed) in the list. */
+const REASON_MAX = 1024;
 
 export function registerListSessions(server: McpServer, ctx: ToolContext): void {
   tool(
@@ -16,7 +20,16 @@ export function registerListSessions(server: McpServer, ctx: ToolContext): void 
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => {
-      const sessions = ctx.manager.list();
+      // Stored strings are capped on the way out too (issue 13): a label or a reason stored
+      // before its argument was capped, or grown from remote text, cannot blow up the list.
+      const sessions = ctx.manager.list().map((s) => ({
+        ...s,
+        session_id: capText(s.session_id, LIMITS.name),
+        profile: capText(s.profile, LIMITS.name),
+        label: s.label === null ? null : capText(s.label, LIMITS.label),
+        hop: capText(s.hop, LIMITS.name),
+        ...(s.reason === undefined ? {} : { reason: capText(s.reason, REASON_MAX) }),
+      }));
       const text = sessions.length
         ? sessions
             .map(

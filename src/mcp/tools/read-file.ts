@@ -1,9 +1,28 @@
+import { createHash } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-import { MAX_FILE_BYTES, readRemoteFile } from '../../shell/files.js';
+import { fileRecord, readRemoteFile, redactFile } from '../../shell/files.js';
+import { LIMITS } from '../limits.js';
 import { guardRead } from '../policy-guard.js';
-import { ok, progress, tool, type ToolContext } from '../result.js';
+import { encodedBytes, ok, progress, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
+
+// A text chunk goes out twice (text and structured content), escaped as JSON: it is cut to fit
+// the result bound, with room for the rest of the result.
+const TEXT_BUDGET = Math.floor((LIMITS.result - 64 * 1024) / 2);
+
+/** The longest prefix of `data` that is whole UTF-8 and takes at most TEXT_BUDGET as JSON. */
+function fitText(data: Buffer): Buffer {
+  let n = data.length;
+  for (;;) {
+    // Never inside a character: back up over continuation bytes.
+    while (n > 0 && n < data.length && ((data[n] as number) & 0xc0) === 0x80) n--;
+    const part = data.subarray(0, n);
+    const bytes = encodedBytes(part.toString('utf8'));
+    if (bytes <= TEXT_BUDGET || n === 0) return part;
+    n = Math.floor(((n * TEXT_BUDGET) / bytes) * 0.98);
+  }
+}
 
 export function registerReadFile(server: McpServer, ctx: ToolContext): void {
   tool(
@@ -11,45 +30,93 @@ export function registerReadFile(server: McpServer, ctx: ToolContext): void {
     'read_file',
     {
       title: 'Read a remote file',
-      description: `Reads a file at the current hop (inside the pod) through the shell, base64 in chunks, verified with SHA-256. Text comes back as utf8, anything else as base64. Up to max_bytes (default and limit ${MAX_FILE_BYTES}).`,
+      description: `Reads a file at the current hop (inside the pod) through the shell, base64 in chunks, verified with SHA-256. Text comes back as utf8, anything else as base64. One call returns at most ${LIMITS.readBytes} bytes (length, default and limit ${LIMITS.readBytes}) from offset (default 0); the result gives the file's size and next_offset: call again with offset = next_offset until it is null to read a larger file (or use download). sha256 is of the bytes returned. Secret values of the session in the file are masked (******), as in command output.`,
       input: {
         session_id: sessionId,
-        path: z.string().min(1),
-        max_bytes: z.number().int().positive().max(MAX_FILE_BYTES).optional(),
+        path: z.string().min(1).max(LIMITS.path),
+        offset: z.number().int().min(0).optional().describe('Byte offset to read from (default 0)'),
+        length: z
+          .number()
+          .int()
+          .positive()
+          .max(LIMITS.readBytes)
+          .optional()
+          .describe(`Bytes to read at most (default and limit ${LIMITS.readBytes})`),
+        max_bytes: z
+          .number()
+          .int()
+          .positive()
+          .max(LIMITS.readBytes)
+          .optional()
+          .describe('Same as length (older name)'),
       },
       output: {
         path: z.string(),
         content: z.string(),
         encoding: z.enum(['utf8', 'base64']),
         bytes: z.number().int(),
+        offset: z.number().int().describe('Where content starts in the file'),
         size: z.number().int().describe('The whole file size on the remote side'),
-        truncated: z.boolean(),
-        sha256: z.string(),
+        next_offset: z
+          .number()
+          .int()
+          .nullable()
+          .describe('Where the rest starts (call again with it as offset); null at the end'),
+        truncated: z.boolean().describe('More of the file follows (see next_offset)'),
+        sha256: z.string().describe('Of the bytes read, as the remote side holds them'),
+        redacted: z.boolean().describe('Secret values were masked: content differs from the file'),
       },
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     async (args, extra) => {
       const session = ctx.manager.get(args.session_id);
       guardRead(session, 'read_file', args.path);
+      const length = args.length ?? args.max_bytes ?? LIMITS.readBytes;
       const r = await session.serial(() =>
-        readRemoteFile(session.shell, args.path, args.max_bytes, (done, total) =>
-          progress(extra, done, total, `${done} of ${total} bytes`),
+        readRemoteFile(
+          session.shell,
+          args.path,
+          length,
+          (done, total) => progress(extra, done, total, `${done} of ${total} bytes`),
+          {
+            ...(args.offset ? { offset: args.offset } : {}),
+            record: fileRecord(session.nav.pty, session.transcript),
+          },
         ),
       );
-      const text = r.content.toString('utf8');
-      const isText = Buffer.from(text, 'utf8').equals(r.content) && !text.includes('\0');
-      const content = isText ? text : r.content.toString('base64');
+      const { content: shown, masked } = redactFile(r.content, session.nav.pty.secrets);
+      const asText = shown.toString('utf8');
+      const isText = Buffer.from(asText, 'utf8').equals(shown) && !asText.includes('\0');
+      // Text is sent twice: a chunk whose JSON would not fit is cut (at a character), and the
+      // rest is read from next_offset. Only unmasked content can be cut by bytes.
+      let content = shown;
+      let sha256 = r.sha256;
+      if (isText && !masked) {
+        content = fitText(shown);
+        if (content.length < shown.length) {
+          sha256 = createHash('sha256').update(content).digest('hex');
+        }
+      }
+      // Bytes of the file this answer covers (masking changes the length shown, not this).
+      const covered = content === shown ? r.content.length : content.length;
+      const end = r.offset + covered;
+      const next = end < r.size ? end : null;
+      const text = content.toString('utf8');
+      const more = next === null ? '' : `; more from next_offset ${next}`;
       return ok(
         {
           path: args.path,
-          content,
+          content: isText ? text : content.toString('base64'),
           encoding: isText ? 'utf8' : 'base64',
-          bytes: r.content.length,
+          bytes: covered,
+          offset: r.offset,
           size: r.size,
-          truncated: r.truncated,
-          sha256: r.sha256,
+          next_offset: next,
+          truncated: next !== null,
+          sha256,
+          redacted: masked,
         },
-        `${args.path}: ${r.content.length} of ${r.size} bytes${r.truncated ? ' (truncated)' : ''}, sha256 ${r.sha256}${isText ? `\n${text}` : ' (binary, base64 in structured content)'}`,
+        `${args.path}: bytes ${r.offset}..${end} of ${r.size}${more}, sha256 ${sha256}${masked ? ' (secret values masked as ******: the content differs from the file)' : ''}${isText ? `\n${text}` : ' (binary, base64 in structured content)'}`,
       );
     },
   );

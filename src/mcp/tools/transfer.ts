@@ -2,7 +2,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
+import { fileRecord, MAX_FILE_BYTES } from '../../shell/files.js';
 import { download, upload } from '../../shell/transfer.js';
+import { LIMITS } from '../limits.js';
 import { guardRead, guardWrite } from '../policy-guard.js';
 import { ok, progress, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
@@ -27,12 +29,11 @@ export function registerUpload(server: McpServer, ctx: ToolContext): void {
     'upload',
     {
       title: 'Upload a file',
-      description:
-        "Copies a local file (relative to the server's transfer folder) to the current hop, verified with SHA-256.",
+      description: `Copies a local file (relative to the server's transfer folder) to the current hop, verified with SHA-256; up to ${MAX_FILE_BYTES} bytes (10 MiB).`,
       input: {
         session_id: sessionId,
-        local_path: z.string().min(1),
-        remote_path: z.string().min(1),
+        local_path: z.string().min(1).max(LIMITS.path),
+        remote_path: z.string().min(1).max(LIMITS.path),
         on_conflict: onConflict,
       },
       output: { remote_path: z.string(), bytes: z.number().int(), sha256: z.string() },
@@ -47,6 +48,7 @@ export function registerUpload(server: McpServer, ctx: ToolContext): void {
           localRoot: root(ctx),
           onConflict: args.on_conflict ?? 'fail',
           onProgress: (done, total) => progress(extra, done, total, `${done} of ${total} bytes`),
+          record: fileRecord(session.nav.pty, session.transcript),
         });
       });
       return ok(
@@ -63,15 +65,21 @@ export function registerDownload(server: McpServer, ctx: ToolContext): void {
     'download',
     {
       title: 'Download a file',
-      description:
-        "Copies a file from the current hop to a local path (relative to the server's transfer folder), verified with SHA-256.",
+      description: `Copies a file from the current hop to a local path (relative to the server's transfer folder), verified with SHA-256; up to ${MAX_FILE_BYTES} bytes (10 MiB). Secret values of the session in it are masked (******) in the local copy.`,
       input: {
         session_id: sessionId,
-        remote_path: z.string().min(1),
-        local_path: z.string().min(1),
+        remote_path: z.string().min(1).max(LIMITS.path),
+        local_path: z.string().min(1).max(LIMITS.path),
         on_conflict: onConflict,
       },
-      output: { local_path: z.string(), bytes: z.number().int(), sha256: z.string() },
+      output: {
+        local_path: z.string(),
+        bytes: z.number().int(),
+        sha256: z.string().describe('Of the file on the remote side'),
+        redacted: z
+          .boolean()
+          .describe('Secret values were masked in the local copy: it differs from the remote file'),
+      },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args, extra) => {
@@ -82,11 +90,13 @@ export function registerDownload(server: McpServer, ctx: ToolContext): void {
           localRoot: root(ctx),
           onConflict: args.on_conflict ?? 'fail',
           onProgress: (done, total) => progress(extra, done, total, `${done} of ${total} bytes`),
+          record: fileRecord(session.nav.pty, session.transcript),
+          secrets: session.nav.pty.secrets,
         }),
       );
       return ok(
-        { local_path: r.localPath, bytes: r.bytes, sha256: r.sha256 },
-        `downloaded ${r.bytes} bytes to ${r.localPath} (sha256 ${r.sha256})`,
+        { local_path: r.localPath, bytes: r.bytes, sha256: r.sha256, redacted: r.redacted },
+        `downloaded ${r.bytes} bytes to ${r.localPath} (sha256 ${r.sha256})${r.redacted ? '; secret values of the session were masked as ****** in the local copy' : ''}`,
       );
     },
   );
