@@ -8,7 +8,8 @@ import type { Hop } from '../profiles/types.js';
 import type { Mark } from '../terminal/marks.js';
 import { frameCommand, prepareCommand, type ShellFlavor } from './framing.js';
 import { HopGuard } from './hop-guard.js';
-import { probeShell, type ShellKind } from './prepare.js';
+import { PromptLine, SILENT_MS, gatewaySilent } from './position.js';
+import { probeShell, type ShellKind, type ShellProbe } from './prepare.js';
 import { RunReader } from './reader.js';
 import {
   newRun,
@@ -53,16 +54,21 @@ export class ShellExecutor {
   /** What answered the probe: bash, zsh, ksh (mksh), fish or sh. */
   private shellName: string | null = null;
   private refused: GatewalkError | null = null;
+  /** A probe typed into a gateway that went silent: its answer is awaited, not typed again. */
+  private probe: ShellProbe | null = null;
   private starting = false;
 
   private readonly guard: HopGuard;
   private readonly reader: RunReader;
+  /** Keys left on the prompt's line, and when the remote last answered. */
+  private readonly line: PromptLine;
 
   constructor(
     private readonly session: NavSession,
     private readonly options: ExecutorOptions = {},
   ) {
     this.guard = new HopGuard(session, options);
+    this.line = new PromptLine(session.pty, () => this.current !== null);
     this.reader = new RunReader(session, this.guard, {
       finish: (run, code) => this.finish(run, code),
       // Ctrl-C, then again, then Ctrl-\ if the command is still there.
@@ -83,7 +89,13 @@ export class ShellExecutor {
   async execute(command: string, options: ExecuteOptions = {}): Promise<CommandResult> {
     if (this.current && options.waitIfBusyMs)
       await waitForRun(this.current, options.waitIfBusyMs, true);
-    if (this.starting && !this.current) {
+    if (this.current?.command === null && !this.starting) {
+      throw new GatewalkError(
+        'session_busy',
+        "gatewalk's preparation of the shell has not ended yet (the gateway was silent?): try again in a moment",
+      );
+    }
+    if (this.starting && (!this.current || this.current.command === null)) {
       throw new GatewalkError(
         'session_busy',
         'another command is starting on this session: try again in a moment',
@@ -110,11 +122,29 @@ export class ShellExecutor {
     if (this.hop.shell === 'posix' && this.flavor === null)
       await this.prepare(Math.max(10_000, options.timeoutMs ?? 30_000));
     const run = await this.start(command, options.memoryChars, options.timeoutMs);
-    run.command = command;
     this.options.onCommand?.({ phase: 'start', id: run.id, command });
     await waitForRun(run, options.timeoutMs ?? 30_000);
+    this.assertAnswered(run);
     settleAtDeadline(run);
     return this.result(run, options.maxOutput);
+  }
+
+  /**
+   * A command typed into a gateway that then sent nothing back, not even the line's echo: the
+   * gateway hangs (a shell echoes at once). Said as such, not as a command still `running`.
+   */
+  private assertAnswered(run: Running): void {
+    const silent = this.line.silentFor();
+    if (run.phase !== 'start' || silent === null || silent < SILENT_MS) return;
+    const what =
+      run.command === null ? "gatewalk's preparation line" : `command ${run.id} was typed`;
+    throw gatewaySilent(
+      silent,
+      what,
+      run.command === null
+        ? undefined
+        : `The command stays typed and runs if the gateway answers again: get_command("${run.id}", wait_s) waits for it`,
+    );
   }
 
   /** More output or the final result of a command, waiting up to `waitMs` for it to end. */
@@ -122,7 +152,10 @@ export class ShellExecutor {
     const run = this.current?.id === id ? this.current : this.finished.get(id);
     if (!run) throw new GatewalkError('command_unknown', `no command ${id} in this session`);
     await waitForRun(run, waitMs);
-    if (waitMs > 0) settleAtDeadline(run);
+    if (waitMs > 0) {
+      this.assertAnswered(run);
+      settleAtDeadline(run);
+    }
     return this.result(run, maxOutput);
   }
 
@@ -140,6 +173,7 @@ export class ShellExecutor {
   /** Writes raw bytes to the terminal for the running command (data for its standard input). */
   writeRaw(data: string): void {
     this.session.pty.write(data);
+    this.line.typed(data);
   }
 
   /** A byte range of a command's whole output, for outputs a result showed only the ends of. */
@@ -155,7 +189,9 @@ export class ShellExecutor {
    */
   sendInput(text: string, enter = true, sensitive = false): void {
     if (this.current) this.current.waitingForInput = false;
-    this.session.pty.write(enter ? `${text}\r` : text, { secret: sensitive });
+    const data = enter ? `${text}\r` : text;
+    this.session.pty.write(data, { secret: sensitive });
+    this.line.typed(data);
   }
 
   /**
@@ -173,14 +209,24 @@ export class ShellExecutor {
       ['\x03', graceMs / 2],
       ['\x1c', graceMs],
     ];
-    for (const [key, wait] of steps) {
+    for (const [i, [key, wait]] of steps.entries()) {
       // A key is typed only where the command runs: if its hop is gone, the command is over.
       if (this.reader.hopEnded(run, run.phase === 'body' ? run.pending : '', run.tail))
         return this.result(run);
       this.session.pty.write(key);
+      // The tty echoes ^C, the shell prints its prompt: something always comes back.
+      if (i === 0) this.line.owe();
       await waitForRun(run, wait);
       if (run.phase === 'done') return this.result(run);
     }
+    // Not a byte back to three keys: the gateway hangs, not (only) the command.
+    const silent = this.line.silentFor();
+    if (silent !== null && silent >= SILENT_MS)
+      throw gatewaySilent(
+        silent,
+        `Ctrl-C, Ctrl-C and Ctrl-\\ were typed for command ${run.id}`,
+        'The keys reach the command if the gateway answers again: get_command waits for its end',
+      );
     throw new GatewalkError(
       'interrupt_failed',
       `command ${run.id} ignored Ctrl-C and Ctrl-\\; the session stays busy`,
@@ -196,15 +242,21 @@ export class ShellExecutor {
     // A shell refused once (csh, a multiplexer) is not asked again: the probe would be typed
     // again for nothing.
     if (this.refused) throw this.refused;
-    await this.guard.atPrompt();
+    if (!this.probe) {
+      await this.ready();
+      this.probe = probeShell(this.session);
+    }
     let kind: ShellKind;
     try {
-      kind = await probeShell(this.session, timeoutMs);
+      kind = await this.probe.wait(timeoutMs);
     } catch (err) {
       if (err instanceof GatewalkError && /^shell_(unsupported|multiplexer)$/.test(err.code))
         this.refused = err;
+      // Still silent: the probe stays typed and listening for the next call.
+      if (!(err instanceof GatewalkError && err.code === 'gateway_silent')) this.probe = null;
       throw err;
     }
+    this.probe = null;
     const prep = await this.start(
       prepareCommand(kind.flavor),
       undefined,
@@ -214,6 +266,8 @@ export class ShellExecutor {
     );
     await waitForRun(prep, timeoutMs);
     if (prep.phase !== 'done') {
+      // Into a silent gateway no key is typed: the line runs (and ends) once it answers.
+      this.assertAnswered(prep);
       await this.interrupt(1000).catch(() => undefined);
       throw new GatewalkError(
         'shell_unprepared',
@@ -240,7 +294,7 @@ export class ShellExecutor {
     flavor = this.flavor ?? 'posix',
     display?: string,
   ): Promise<Running> {
-    await this.guard.atPrompt(timeoutMs);
+    await this.ready(timeoutMs);
     const hop = this.hop;
     const id = `cmd_${randomHex(6)}`;
     // The hop's first command (its preparation, display '') defines the marker functions.
@@ -264,15 +318,50 @@ export class ShellExecutor {
       this.session.pty.off('mark', onMark);
       if (run.frame) this.session.pty.endFrame();
     };
+    // gatewalk's own preparation (display '') is no caller's command.
+    run.command = display === '' ? null : command;
     this.current = run;
     // A person watching sees the command as typed (gatewalk's own preparation as an empty line).
     if (frame) this.session.pty.expectFrame(frame.nonce, display ?? command);
     this.session.pty.write(`${frame ? frame.line : command}\r`);
+    this.line.owe();
     return run;
+  }
+
+  /**
+   * Before a line is typed: keys the caller left on the prompt's line are cleared (else the
+   * line would be appended to them and never end), then the last hop's prompt must stand at
+   * the cursor. A clean line gets nothing typed.
+   */
+  private async ready(timeoutMs?: number): Promise<void> {
+    const last = this.session.profile.hops.length - 1;
+    if (this.session.at === last) await this.line.clear(this.session, timeoutMs);
+    const waitStart = performance.now();
+    try {
+      await this.guard.atPrompt(timeoutMs);
+    } catch (err) {
+      // The prompt due after the last end mark never came, and nothing else did: not output
+      // after the prompt, a gateway that stopped answering.
+      const silent = this.line.silentFor();
+      if (
+        err instanceof GatewalkError &&
+        err.code === 'prompt_not_at_cursor' &&
+        silent !== null &&
+        silent >= SILENT_MS &&
+        performance.now() - waitStart >= SILENT_MS / 2
+      )
+        throw gatewaySilent(
+          silent,
+          'the last command ended (its prompt never came)',
+          'Nothing was typed. Wait a moment and retry',
+        );
+      throw err;
+    }
   }
 
   /** Drops every kept output and its spill file (the session is over). */
   dispose(): void {
+    this.line.dispose();
     for (const run of this.finished.values()) run.output.discard();
     this.finished.clear();
     // A folder of this executor's own (the server gives each session one) goes with it.
@@ -286,6 +375,8 @@ export class ShellExecutor {
 
   private finish(run: Running, exitCode: number | null): void {
     if (run.phase === 'done') return;
+    // After an end mark the shell's prompt is due at once.
+    if (run.frame && !run.interrupted && !run.leftHop) this.line.owe();
     run.phase = 'done';
     run.exitCode = exitCode;
     run.ended = performance.now();

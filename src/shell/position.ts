@@ -3,10 +3,12 @@
 // prompt there) and while a command runs (a command that ended the hop's shell leaves the
 // prompt of the hop below). A lower hop's prompt is known exactly as it stood when the walk
 // reached it: two hops' prompt regexes may both match a line, their prompts seldom read alike.
+import { GatewalkError } from '../errors.js';
 import { earliestMatch, matchesAtEnd } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { SecretContext } from '../profiles/secrets.js';
 import type { Handler } from '../profiles/types.js';
+import type { Pty, SentData } from '../terminal/pty.js';
 import { answerHandler } from './handlers.js';
 
 /** The cursor's line up to the cursor, and the few lines before it. */
@@ -117,4 +119,116 @@ export function settleAtPrompt(
     backlog = false;
     step(text === '' ? session.pty.screen.beforeCursor(1) : '');
   });
+}
+
+/**
+ * What stands on the shell's input line besides the prompt: `clean`; `typed`, keys typed at the
+ * prompt without Enter (send_text with enter: false, send_keys, a person in the viewer); or
+ * `typeahead`, keys typed without Enter while a command ran, which the command may have read
+ * (`q` to a pager) or left for the shell.
+ */
+export type LineState = 'clean' | 'typed' | 'typeahead';
+
+// The last key leaves the line empty: Enter submits it, Ctrl-C and Ctrl-U discard it.
+// eslint-disable-next-line no-control-regex -- control characters are the point
+const ENDS_LINE = /[\r\n\x03\x15]$/;
+
+/**
+ * Kills the line being typed: readline's unix-line-discard (bash in emacs and vi-insert mode),
+ * zsh, fish, busybox ash and mksh bind it; under dash the tty's canonical mode kills the line.
+ */
+export const KILL_LINE = '\x15';
+
+/** A wait on the remote this long with not a byte back is a gateway that stopped answering. */
+export const SILENT_MS = 2000;
+
+/**
+ * Tracks, per session, whether keys were left on the shell's input line, and when the remote
+ * last sent anything (to tell a hung gateway from a slow command). Only keys somebody typed
+ * count: the terminal's answers to queries and the walk's own lines are not input to a command.
+ */
+export class PromptLine {
+  state: LineState = 'clean';
+  /** performance.now() when the remote side last sent a byte. */
+  lastHeard = performance.now();
+  /** Since when the remote owes an answer: a line's echo, or the prompt after an end mark. */
+  private owedSince: number | null = null;
+  private readonly off: () => void;
+
+  constructor(
+    private readonly pty: Pty,
+    /** A command is running: keys typed now go to it first. */
+    private readonly busy: () => boolean,
+  ) {
+    const onSent = (s: SentData) => {
+      // A person's keys (the viewer) are input like the agent's; anything ending the line
+      // (gatewalk's own lines, Ctrl-C) leaves it clean whoever typed it.
+      if (s.by) this.typed(s.data);
+      else if (ENDS_LINE.test(s.data)) this.state = 'clean';
+    };
+    const onRaw = () => {
+      this.lastHeard = performance.now();
+    };
+    pty.on('sent', onSent);
+    pty.on('raw', onRaw);
+    this.off = () => {
+      pty.off('sent', onSent);
+      pty.off('raw', onRaw);
+    };
+  }
+
+  /** Keys the caller typed (send_text, send_keys). */
+  typed(data: string): void {
+    if (data === '') return;
+    // Ctrl-D last, to a command, is the end of its input (write_file's `cat`): read by it.
+    if (this.busy() && data.endsWith('\x04')) return;
+    if (ENDS_LINE.test(data)) this.state = 'clean';
+    else if (this.state !== 'typed') this.state = this.busy() ? 'typeahead' : 'typed';
+  }
+
+  /** Something was sent that the remote must answer (a line echoes, an end mark's prompt). */
+  owe(): void {
+    this.owedSince = performance.now();
+  }
+
+  /** How long the remote has owed an answer and sent nothing at all; null if it answered. */
+  silentFor(): number | null {
+    if (this.owedSince === null || this.lastHeard > this.owedSince) return null;
+    return performance.now() - this.owedSince;
+  }
+
+  /**
+   * Clears keys left on the line with Ctrl-U before gatewalk types a line (else the line would
+   * be appended to them and never end); a clean line gets nothing. Keys typed at the prompt are
+   * known to be there; keys typed while a command ran are there only if the command did not
+   * read them: the prompt alone at the cursor says it did.
+   */
+  async clear(session: NavSession, timeoutMs?: number): Promise<void> {
+    if (this.state === 'clean') return;
+    if (this.state === 'typeahead') {
+      const { at } = await settleAtPrompt(session, {
+        timeoutMs: Math.min(500, timeoutMs || 500),
+        handlers: [],
+      });
+      if (at === session.at) {
+        this.state = 'clean';
+        return;
+      }
+    }
+    this.pty.write(KILL_LINE);
+    this.owe();
+  }
+
+  dispose(): void {
+    this.off();
+  }
+}
+
+/** A gateway that keeps the connection open and sends nothing back (a hung bastion). */
+export function gatewaySilent(ms: number, what: string, next?: string): GatewalkError {
+  const seconds = ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+  return new GatewalkError(
+    'gateway_silent',
+    `the gateway stopped answering for ${seconds} s: nothing came back after ${what}, though the SSH connection is still open (a hung bastion or network). ${next ?? 'Wait a moment and retry'}; if it stays silent, close_session and open the session again (once the keepalives fail, the session is marked broken and reopen connects anew)`,
+  );
 }

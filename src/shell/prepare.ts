@@ -6,6 +6,7 @@ import { matchesAtEnd } from '../navigator/matcher.js';
 import type { NavSession } from '../navigator/session.js';
 import type { Mark } from '../terminal/marks.js';
 import { newNonce, probeAnswer, probeLine, redactSecrets, type ShellFlavor } from './framing.js';
+import { gatewaySilent } from './position.js';
 
 export interface ShellKind {
   flavor: ShellFlavor;
@@ -41,82 +42,127 @@ function classify(session: NavSession, rest: string): ShellKind {
   return { flavor: name === 'zsh' || name === 'fish' ? name : 'posix', name };
 }
 
+export interface ShellProbe {
+  /**
+   * Waits up to `timeoutMs` for the answer. A gateway that sent nothing back since the probe
+   * was typed is `gateway_silent`, and the probe goes on listening: the line is in the
+   * gateway's hands and runs when it answers, so the next wait takes it up (typing another
+   * probe behind it would read the first one's answer as a refusal). A shell that answered
+   * something else in the time is `shell_unprepared`, and the probe is over.
+   */
+  wait(timeoutMs: number): Promise<ShellKind>;
+}
+
 /**
- * Types the probe and waits, event-driven, for its answer: the marker line, or the hop's
+ * Types the probe and listens, event-driven, for its answer: the marker line, or the hop's
  * prompt back at the cursor after a complaint (the line was submitted: a line break came).
  */
-export function probeShell(session: NavSession, timeoutMs: number): Promise<ShellKind> {
+export function probeShell(session: NavSession): ShellProbe {
   const hop = session.profile.hops[session.at];
+  const where = `hop "${hop?.name ?? '?'}"`;
   const prompt = hop?.prompt ?? '';
   const nonce = newNonce();
-  return new Promise<ShellKind>((resolve, reject) => {
-    let text = '';
-    let settled = false;
-    const done = (err: Error | null, kind?: ShellKind) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      off();
-      session.pty.off('mark', onMark);
-      session.pty.off('close', closed);
-      // The probe's echo is shown as it came when the probe did not answer.
-      if (err) session.pty.endFrame();
-      if (err) reject(err);
-      else resolve(kind as ShellKind);
-    };
-    const closed = () =>
-      done(new GatewalkError('session_closed', 'the connection closed while preparing the shell'));
-    const timer = setTimeout(
-      () =>
+  let text = '';
+  // Any byte back since the probe was typed (an echo at least, from any live shell).
+  let heard = false;
+  const typedAt = performance.now();
+  let outcome: { kind: ShellKind } | { err: Error } | null = null;
+  const waiters = new Set<() => void>();
+  const done = (err: Error | null, kind?: ShellKind) => {
+    if (outcome) return;
+    outcome = err ? { err } : { kind: kind as ShellKind };
+    off();
+    session.pty.off('mark', onMark);
+    session.pty.off('close', closed);
+    // The probe's echo is shown as it came when the probe did not answer.
+    if (err) session.pty.endFrame();
+    for (const wake of waiters) wake();
+  };
+  const closed = () =>
+    done(new GatewalkError('session_closed', 'the connection closed while preparing the shell'));
+  const onMark = (mark: Mark) => {
+    if (mark.kind !== 'P' || mark.nonce !== nonce) return;
+    try {
+      done(null, classify(session, mark.rest));
+    } catch (err) {
+      done(err as Error);
+    }
+  };
+  const off = session.pty.onText(
+    (chunk) => {
+      heard = true;
+      text = (text + chunk).slice(-16_384);
+      // A multiplexer swallows the answer's mark: it says so in plain text instead.
+      const inside = text.indexOf(`GWM:${nonce}:`);
+      const end = inside < 0 ? -1 : text.indexOf('\n', inside);
+      if (end >= 0) {
+        try {
+          classify(session, `;${text.slice(inside + nonce.length + 5, end).trim()}`);
+        } catch (err) {
+          return done(err as Error);
+        }
+      }
+      // Back at the prompt after our line (its echo holds the nonce) was submitted, and no
+      // answer came: the shell did not run it.
+      // (Read in the text: the screen does not show the line's echo until the answer.)
+      const echoed = text.lastIndexOf(nonce);
+      const line = echoed < 0 ? -1 : text.indexOf('\n', echoed);
+      const back = line >= 0 && matchesAtEnd(text.slice(line), prompt);
+      if (back)
         done(
           new GatewalkError(
-            'shell_unprepared',
-            `the shell at hop "${hop?.name ?? '?'}" did not answer the preparation line within ${timeoutMs} ms; it said: "${complaint(session, text) || 'nothing'}"`,
+            'shell_unsupported',
+            `the shell at ${where} did not run the POSIX preparation line (it answered "${complaint(session, text)}"): gatewalk frames commands for POSIX shells, zsh and fish; set shell: none in the profile to run commands by prompt only`,
           ),
-        ),
-      timeoutMs,
-    );
-    const onMark = (mark: Mark) => {
-      if (mark.kind !== 'P' || mark.nonce !== nonce) return;
-      try {
-        done(null, classify(session, mark.rest));
-      } catch (err) {
-        done(err as Error);
-      }
-    };
-    const off = session.pty.onText(
-      (chunk) => {
-        text = (text + chunk).slice(-16_384);
-        // A multiplexer swallows the answer's mark: it says so in plain text instead.
-        const inside = text.indexOf(`GWM:${nonce}:`);
-        const end = inside < 0 ? -1 : text.indexOf('\n', inside);
-        if (end >= 0) {
+        );
+    },
+    { fresh: true },
+  );
+  session.pty.on('mark', onMark);
+  session.pty.once('close', closed);
+  // A person watching sees an empty line where gatewalk asked: the probe is not theirs.
+  session.pty.expectFrame(nonce, '');
+  session.pty.write(`${probeLine(nonce)}\r`);
+
+  const settled = (): ShellKind => {
+    const o = outcome as { kind: ShellKind } | { err: Error };
+    if ('err' in o) throw o.err;
+    return o.kind;
+  };
+  return {
+    wait(timeoutMs) {
+      if (outcome) return Promise.resolve().then(settled);
+      return new Promise<ShellKind>((resolve, reject) => {
+        const wake = () => {
+          clearTimeout(timer);
+          waiters.delete(wake);
           try {
-            classify(session, `;${text.slice(inside + nonce.length + 5, end).trim()}`);
+            resolve(settled());
           } catch (err) {
-            return done(err as Error);
+            reject(err as Error);
           }
-        }
-        // Back at the prompt after our line (its echo holds the nonce) was submitted, and no
-        // answer came: the shell did not run it.
-        // (Read in the text: the screen does not show the line's echo until the answer.)
-        const echoed = text.lastIndexOf(nonce);
-        const line = echoed < 0 ? -1 : text.indexOf('\n', echoed);
-        const back = line >= 0 && matchesAtEnd(text.slice(line), prompt);
-        if (back)
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          // Not one byte back, not even the line's echo: the gateway hangs, not the shell.
+          if (!heard)
+            return reject(
+              gatewaySilent(
+                performance.now() - typedAt,
+                `gatewalk typed the line that asks which shell runs at ${where}`,
+                'Nothing of the command was typed yet. Wait a moment and retry',
+              ),
+            );
           done(
             new GatewalkError(
-              'shell_unsupported',
-              `the shell at hop "${hop?.name ?? '?'}" did not run the POSIX preparation line (it answered "${complaint(session, text)}"): gatewalk frames commands for POSIX shells, zsh and fish; set shell: none in the profile to run commands by prompt only`,
+              'shell_unprepared',
+              `the shell at ${where} did not answer the preparation line within ${timeoutMs} ms; it said: "${complaint(session, text) || 'nothing'}"`,
             ),
           );
-      },
-      { fresh: true },
-    );
-    session.pty.on('mark', onMark);
-    session.pty.once('close', closed);
-    // A person watching sees an empty line where gatewalk asked: the probe is not theirs.
-    session.pty.expectFrame(nonce, '');
-    session.pty.write(`${probeLine(nonce)}\r`);
-  });
+          wake();
+        }, timeoutMs);
+        waiters.add(wake);
+      });
+    },
+  };
 }
