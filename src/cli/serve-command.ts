@@ -17,6 +17,7 @@ MCP server over stdio (the way Claude Code, Codex CLI and the MCP Inspector star
   --runtime DIR      runtime root (default $XDG_STATE_HOME/gatewalk or ~/.local/state/gatewalk)
   --allow-direct     open_session also takes user@host[:port] and ~/.ssh/config aliases
   --idle-close MIN   close sessions idle this many minutes (default 60; 0: never)
+  --http-idle MIN    end HTTP MCP sessions unused this many minutes (default 30; 0: never)
   --transfer-dir DIR upload/download folder (default: files/ in the instance folder)
   --known-hosts FILE known_hosts for host-key checks (default ~/.ssh/known_hosts)
   --viewer-port N    live viewer on 127.0.0.1:N (default 8765, or the next free one)
@@ -31,6 +32,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       runtime: { type: 'string' },
       'allow-direct': { type: 'boolean' },
       'idle-close': { type: 'string' },
+      'http-idle': { type: 'string' },
       'transfer-dir': { type: 'string' },
       'known-hosts': { type: 'string' },
       'viewer-port': { type: 'string' },
@@ -45,6 +47,11 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   const idle = values['idle-close'] === undefined ? 60 : Number(values['idle-close']);
   if (!Number.isFinite(idle) || idle < 0) {
     io.err(`gatewalk serve: --idle-close takes minutes (a number >= 0)\n\n${SERVE_USAGE}`);
+    return 2;
+  }
+  const httpIdle = values['http-idle'] === undefined ? undefined : Number(values['http-idle']);
+  if (httpIdle !== undefined && !(Number.isFinite(httpIdle) && httpIdle >= 0)) {
+    io.err(`gatewalk serve: --http-idle takes minutes (a number >= 0)\n\n${SERVE_USAGE}`);
     return 2;
   }
   // Every argument checked before anything starts: a bad one must not leave a server running.
@@ -96,6 +103,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       token,
       newServer: instance.newServer,
       log: io.err,
+      ...(httpIdle !== undefined ? { idleExpiryMs: httpIdle * 60_000 } : {}),
     }).catch(async (err: unknown) => {
       await stop(`cannot listen on 127.0.0.1:${port}`);
       throw err;

@@ -1,0 +1,96 @@
+// `gatewalk serve --http-idle`: checked before anything starts, and it reaches the HTTP
+// transport (an unused MCP session expires after it).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
+import { runServeCommand } from '../../src/cli/serve-command.js';
+import { packagePath } from '../../src/paths.js';
+import { until } from './helpers.js';
+
+function testIo(runtime: string) {
+  const errs: string[] = [];
+  const stops: (() => void | Promise<void>)[] = [];
+  const io: CliIo = {
+    out: () => undefined,
+    write: () => undefined,
+    err: (line) => errs.push(line),
+    onShutdown: (h) => stops.push(h),
+    onToggle: () => undefined,
+    env: { PATH: process.env.PATH ?? '', HOME: runtime, GATEWALK_HTTP_TOKEN: 'tok-123' },
+    cwd: runtime,
+  };
+  return { io, errs, stop: async () => Promise.all(stops.map((h) => h())) };
+}
+
+describe('serve --http-idle', () => {
+  it('refuses a value that is not minutes, before anything starts', async () => {
+    const runtime = mkdtempSync(join(tmpdir(), 'gatewalk-flags-'));
+    try {
+      const { io, errs } = testIo(runtime);
+      expect(await runServeCommand(['--http', '0', '--http-idle', 'soon'], io)).toBe(2);
+      expect(errs.join('\n')).toMatch(/--http-idle takes minutes/);
+    } finally {
+      rmSync(runtime, { recursive: true, force: true });
+    }
+  });
+
+  it('ends an unused HTTP MCP session after that many minutes', async () => {
+    const runtime = mkdtempSync(join(tmpdir(), 'gatewalk-flags-'));
+    const { io, errs, stop } = testIo(runtime);
+    try {
+      // Over HTTP, serve runs until it is told to stop (its promise never settles).
+      void runServeCommand(
+        [
+          ...['--http', '0', '--no-viewer', '--runtime', runtime],
+          ...['--profiles', packagePath('profiles'), '--http-idle', '0.002'],
+        ],
+        io,
+      );
+      const line = await until(
+        () => errs.find((l) => l.includes('MCP on http')),
+        (l) => l !== undefined,
+        10_000,
+      );
+      const url = /MCP on (\S+)/.exec(line ?? '')?.[1] as string;
+
+      const post = (body: unknown, session?: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            authorization: 'Bearer tok-123',
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            ...(session ? { 'mcp-session-id': session } : {}),
+          },
+          body: JSON.stringify(body),
+        });
+      const init = await post({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'flags-test', version: '1' },
+        },
+      });
+      expect(init.status).toBe(200);
+      const session = init.headers.get('mcp-session-id') as string;
+      await init.text();
+      // 0.002 min = 120 ms unused: the server ends it (and logs so), and tells the client.
+      await until(
+        () => errs.some((l) => l.includes(`MCP session ${session} expired`)),
+        (expired) => expired,
+        10_000,
+      );
+      const after = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session);
+      await after.text();
+      expect(after.status).toBe(404);
+    } finally {
+      await stop();
+      rmSync(runtime, { recursive: true, force: true });
+    }
+  });
+});
