@@ -32,6 +32,7 @@ export function registerWriteFile(server: McpServer, ctx: ToolContext): void {
         append: z.boolean().optional(),
         mode: z
           .string()
+          .max(4)
           .regex(/^[0-7]{3,4}$/)
           .optional(),
       },
