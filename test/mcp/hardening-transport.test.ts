@@ -390,7 +390,6 @@ describe('files and results', () => {
     const r = await reading;
     expect(r.isError).toBe(true);
     const text = textOf(r);
-    console.log(text);
     expect(text.length).toBeLessThanOrEqual(2048);
     expect(text).toMatch(/went away|broken|connection/i);
     expect(text).not.toMatch(/[A-Za-z0-9+/]{200}/);
