@@ -132,3 +132,32 @@ it('closes every session, leaving its hops, on SIGTERM', async () => {
   expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ type: 'state', state: 'closed' });
   await client.close().catch(() => undefined);
 });
+
+it('refuses a 12 MiB request with an error, and the spawned server and its session go on', async () => {
+  const transport = serve();
+  const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+  await client.connect(transport);
+  const pid = transport.pid;
+  const r = (await client.callTool({
+    name: 'open_session',
+    arguments: { profile: 'orders-pod', params: { lab_port: lab.port } },
+  })) as CallToolResult;
+  const sid = (r.structuredContent as { session_id: string }).session_id;
+  // Over the SDK's 10 MiB message limit: before, the server's transport closed and gatewalk
+  // shut down with every session.
+  const huge = client.callTool({
+    name: 'write_file',
+    arguments: { session_id: sid, path: 'huge.bin', content: 'A'.repeat(12 * 1024 * 1024) },
+  });
+  await expect(huge).rejects.toThrow(/over the 10 MiB limit/);
+  process.kill(pid ?? 0, 0);
+  const after = (await client.callTool({
+    name: 'execute_command',
+    arguments: { session_id: sid, command: 'echo still-here' },
+  })) as CallToolResult;
+  expect(after.structuredContent).toMatchObject({ status: 'done', output: 'still-here\n' });
+  const exited = gone(pid);
+  await client.close();
+  await exited;
+  expect(lab.connections()).toBe(0);
+});
