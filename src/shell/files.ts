@@ -9,7 +9,7 @@ import { redactSecrets } from './framing.js';
 
 /** upload/download move at most this much (local files: no transport bound applies). */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
-const READ_CHUNK = 1024 * 1024;
+export const READ_CHUNK = 1024 * 1024;
 /** Characters of remote output an error quotes: an error says what happened, not the data. */
 const ERROR_DETAIL = 600;
 
@@ -79,7 +79,7 @@ export function shPath(path: string): string {
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** The file tools type POSIX commands: a fish hop gets a clear refusal, not a syntax error. */
-function requirePosix(sh: ShellExecutor, what: string): void {
+export function requirePosix(sh: ShellExecutor, what: string): void {
   if (sh.shellFlavor === 'fish')
     throw new GatewalkError(
       'shell_not_posix',
@@ -393,43 +393,4 @@ async function writeWork(
   if (offset === 0 && !options.append) return { bytes: content.length, sha256: local };
   const size = await remoteSize(sh, path);
   return { bytes: content.length, sha256: local, ...(size === null ? {} : { size }) };
-}
-
-export interface LogMatch {
-  file: string;
-  line: number;
-  text: string;
-}
-
-/** find + grep on the remote side: matches as { file, line, text }, at most `maxMatches`. */
-export async function searchLogs(
-  sh: ShellExecutor,
-  pattern: string,
-  path = '.',
-  include = '*',
-  maxMatches = 100,
-  timeoutMs = 60_000,
-): Promise<{ matches: LogMatch[]; truncated: boolean }> {
-  const out = await sh.execute(
-    `find ${shPath(path)} -type f -name ${shQuote(include)} -exec grep -nHE -e ${shQuote(pattern)} {} + 2>/dev/null | head -n ${maxMatches + 1}`,
-    { timeoutMs, maxOutput: Number.MAX_SAFE_INTEGER, memoryChars: 4 * READ_CHUNK },
-  );
-  requirePosix(sh, `searching ${path}`);
-  if (out.status !== 'done') {
-    // The search must not go on behind the caller's back, holding the session busy: Ctrl-C
-    // (then Ctrl-\) brings the prompt back before the error is told.
-    const stopped = await sh
-      .interrupt()
-      .then(() => true)
-      .catch(() => false);
-    throw new GatewalkError(
-      'search_stalled',
-      `search in ${path} did not finish within ${timeoutMs / 1000} s (command ${out.command_id}); ${stopped ? 'it was interrupted and the session is ready: narrow the path or include, or use a simpler pattern' : 'it ignored Ctrl-C and Ctrl-\\ and still runs: interrupt it again or reopen the session'}`,
-    );
-  }
-  const matches = out.output.split('\n').flatMap((l) => {
-    const m = /^(.*?):(\d+):(.*)$/.exec(l);
-    return m ? [{ file: m[1] as string, line: Number(m[2]), text: m[3] as string }] : [];
-  });
-  return { matches: matches.slice(0, maxMatches), truncated: matches.length > maxMatches };
 }

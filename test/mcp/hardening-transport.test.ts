@@ -19,7 +19,7 @@ import { LIMITS } from '../../src/mcp/limits.js';
 import { boundResult, encodedBytes } from '../../src/mcp/result.js';
 import { recoverId } from '../../src/mcp/stdio-guard.js';
 import { packagePath } from '../../src/paths.js';
-import { searchLogs } from '../../src/shell/files.js';
+import { searchLogs } from '../../src/shell/search-logs.js';
 import { labOnFreePort } from '../helpers/lab.js';
 import { connectClient, until, type Connected } from './helpers.js';
 

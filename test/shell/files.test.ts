@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ShellExecutor } from '../../src/shell/executor.js';
-import { readRemoteFile, searchLogs, writeRemoteFile } from '../../src/shell/files.js';
+import { readRemoteFile, writeRemoteFile } from '../../src/shell/files.js';
+import { searchLogs } from '../../src/shell/search-logs.js';
 import { useLab } from '../helpers/nav.js';
 
 const fixture = useLab();

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-import { searchLogs } from '../../shell/files.js';
+import { searchLogs } from '../../shell/search-logs.js';
 import { LIMITS } from '../limits.js';
 import { guardRead } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
