@@ -37,9 +37,23 @@ export function guardCommand(session: ManagedSession, tool: string, command: str
   }
 }
 
-/** The shell's line was cleared by gatewalk itself (Ctrl-C, Ctrl-U before a command). */
+/** The shell's line was cleared by gatewalk itself (Ctrl-C then Ctrl-U, Ctrl-U before a command). */
 export function forgetTyped(session: ManagedSession): void {
   pending.delete(session);
+}
+
+/** Kills the line (readline, zsh, fish, ash, mksh; the tty's VKILL for dash). */
+const KILL_LINE = '\x15';
+
+/**
+ * Ctrl-C as read_only needs it at the prompt: a Ctrl-C flushes only what the shell had not read
+ * yet, and what arrives after the flush is read into the next line ("touch x" can leave
+ * "ouch x"), so when text was typed before it, a Ctrl-U follows to empty the line for sure.
+ */
+export function interruptKeys(session: ManagedSession): string {
+  const dirty = session.nav.profile.policy.readOnly && (pending.get(session)?.length ?? 0) > 0;
+  pending.delete(session);
+  return dirty && session.shell.busy === null ? `\x03${KILL_LINE}` : '\x03';
 }
 
 /** The running command waits for an answer: typed text is its input, not a command line. */
@@ -72,12 +86,12 @@ export function guardInput(
   tool: string,
   data: string,
   sensitive = false,
-): void {
+): string {
   const profile = session.nav.profile;
   const { policy } = profile;
   if (!policy.readOnly) {
     if (policy.deny.length > 0) guardDeny(session, tool, data, sensitive);
-    return;
+    return data;
   }
   const fail = (line: string, r: PolicyRefusal): never =>
     refuse(session, tool, sensitive ? '[secret]' : line, r);
@@ -94,10 +108,14 @@ export function guardInput(
   if (answering(session)) {
     // The answer is the command's: what follows its first Enter may reach the shell.
     const enter = data.search(/[\r\n]/);
-    if (enter === -1) return;
+    if (enter === -1) return data;
     at = enter + 1;
   }
+  // What is typed: as given, but a Ctrl-C at the prompt after typed text gets a Ctrl-U.
+  let out = data.slice(0, at);
+  const atPrompt = session.shell.busy === null;
   for (const c of data.slice(at)) {
+    out += c;
     const code = c.codePointAt(0) ?? 0;
     if (c === '\r' || c === '\n') {
       // The line, and the line without each earlier piece (text the terminal may have dropped).
@@ -117,6 +135,7 @@ export function guardInput(
         pieces = rest ? [rest] : [];
       }
     } else if (c === '\x03') {
+      if (atPrompt && (pieces.length > 0 || current)) out += KILL_LINE;
       pieces = [];
       current = '';
     } else if (c === '\x04' && session.shell.busy === null) {
@@ -133,6 +152,7 @@ export function guardInput(
     });
   }
   pending.set(session, pieces);
+  return out;
 }
 
 /** Deny patterns against typed lines: the cursor's line on screen, then each entered line. */

@@ -129,9 +129,11 @@ export function settleAtPrompt(
  */
 export type LineState = 'clean' | 'typed' | 'typeahead';
 
-// The last key leaves the line empty: Enter submits it, Ctrl-C and Ctrl-U discard it.
+// The last key leaves the line empty: Enter submits it, Ctrl-U discards it. Not Ctrl-C: it
+// flushes what the shell had not read yet, and what arrived after the flush is read into the
+// next line ("touch x" then Ctrl-C can leave "ouch x"); a line dirty before stays dirty.
 // eslint-disable-next-line no-control-regex -- control characters are the point
-const ENDS_LINE = /[\r\n\x03\x15]$/;
+const ENDS_LINE = /[\r\n\x15]$/;
 
 /**
  * Kills the line being typed: readline's unix-line-discard (bash in emacs and vi-insert mode),
@@ -162,7 +164,7 @@ export class PromptLine {
   ) {
     const onSent = (s: SentData) => {
       // A person's keys (the viewer) are input like the agent's; anything ending the line
-      // (gatewalk's own lines, Ctrl-C) leaves it clean whoever typed it.
+      // (gatewalk's own lines) leaves it clean whoever typed it.
       if (s.by) this.typed(s.data);
       else if (ENDS_LINE.test(s.data)) this.state = 'clean';
     };
@@ -179,10 +181,13 @@ export class PromptLine {
 
   /** Keys the caller typed (send_text, send_keys). */
   typed(data: string): void {
-    if (data === '') return;
+    // Ctrl-C last leaves the line as it was before it: clean stays clean, dirty stays dirty.
+    // eslint-disable-next-line no-control-regex -- control characters are the point
+    const keys = data.replace(/\x03+$/, '');
+    if (keys === '') return;
     // Ctrl-D last, to a command, is the end of its input (write_file's `cat`): read by it.
-    if (this.busy() && data.endsWith('\x04')) return;
-    if (ENDS_LINE.test(data)) this.state = 'clean';
+    if (this.busy() && keys.endsWith('\x04')) return;
+    if (ENDS_LINE.test(keys)) this.state = 'clean';
     else if (this.state !== 'typed') this.state = this.busy() ? 'typeahead' : 'typed';
   }
 

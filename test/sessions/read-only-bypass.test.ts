@@ -363,6 +363,16 @@ describe('read_only through the tools, against the lab', () => {
       const r = await key([k]);
       expect(r.isError, `key ${JSON.stringify(k)}`).toBe(true);
     }
+    // The interrupt tool clears the line too: Ctrl-C, then Ctrl-U, since a Ctrl-C can leave
+    // part of what was typed just before it on the line. The next command is not refused.
+    await c.ok('interrupt', { session_id: sid });
+    const { events } = await c.ok<{ events: { type: string; data?: string }[] }>('get_transcript', {
+      session_id: sid,
+      tail: 5,
+    });
+    expect(events.some((e) => e.type === 'send' && e.data === '\x03\x15')).toBe(true);
+    expect((await run('echo cleared')).output).toBe('cleared\n');
+    await c.ok('send_text', { session_id: sid, text: 'touch made.txt', enter: false });
     await c.ok('send_keys', { session_id: sid, keys: ['ctrl-c'] });
     // History expansion, typed.
     expect(await c.fails('send_text', { session_id: sid, text: '!!:1-2' })).toMatch(/history/);

@@ -78,9 +78,15 @@ describe('keys left on the prompt', () => {
       expect(await s.run('echo clean')).toMatchObject({ output: 'clean\n' });
       await c.ok('send_text', { session_id: s.session_id, text: 'echo submitted' });
       await until(s.screen, (text) => /^submitted$/m.test(text));
-      await c.ok('send_keys', { session_id: s.session_id, keys: ['x', 'ctrl-c'] });
+      // Ctrl-C alone on a clean line leaves it clean.
+      await c.ok('send_keys', { session_id: s.session_id, keys: ['ctrl-c'] });
       expect(await s.run('echo still-clean')).toMatchObject({ output: 'still-clean\n' });
       expect(s.kills()).toBe(4);
+      // Keys then Ctrl-C: the Ctrl-C may leave part of them behind (the tty flushes only what
+      // the shell had not read), so the line is cleared all the same.
+      await c.ok('send_keys', { session_id: s.session_id, keys: ['x', 'ctrl-c'] });
+      expect(await s.run('echo after-ctrl-c')).toMatchObject({ output: 'after-ctrl-c\n' });
+      expect(s.kills()).toBe(5);
       await c.ok('close_session', { session_id: s.session_id });
     },
     60_000,

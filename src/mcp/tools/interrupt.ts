@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { describeResult } from '../describe.js';
+import { interruptKeys } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { commandResult, sessionId } from '../shapes.js';
 
@@ -24,7 +25,7 @@ export function registerInterrupt(server: McpServer, ctx: ToolContext): void {
       // Not queued behind the command it is meant to stop.
       const result = await session.now(() => session.shell.interrupt());
       if (!result) {
-        session.nav.pty.write('\x03');
+        session.nav.pty.write(interruptKeys(session));
         return ok({ interrupted: false }, 'no command was running; sent Ctrl-C to the terminal');
       }
       return ok({ interrupted: true, result: { ...result } }, describeResult(result));

@@ -38,9 +38,9 @@ export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
       // Characters entered at the prompt make a command, however they were typed (in this
       // call or before it); under read_only, keys that edit or recall the line are refused.
       const typed = bytes.join('');
-      guardInput(session, 'send_keys', typed);
+      const out = guardInput(session, 'send_keys', typed);
       return session.now(async () => {
-        session.shell.writeRaw(typed);
+        session.shell.writeRaw(out);
         const screen = await redactedScreen(session);
         return ok(
           { sent: bytes.length, ...screen },
