@@ -78,6 +78,11 @@ export class ShellExecutor {
     });
   }
 
+  /** The last hop is a `shell: posix` hop: commands are framed, with exit codes. */
+  get posix(): boolean {
+    return this.session.profile.hops.at(-1)?.shell === 'posix';
+  }
+
   private get hop(): Hop {
     const hop = this.session.profile.hops.at(-1);
     if (!hop?.prompt)
@@ -336,9 +341,14 @@ export class ShellExecutor {
   private async ready(timeoutMs?: number): Promise<void> {
     const last = this.session.profile.hops.length - 1;
     if (this.session.at === last) await this.line.clear(this.session, timeoutMs);
+    // A line the caller entered may not have been answered yet: the old prompt would still
+    // stand at the cursor, and a command typed now could land in a continuation (`> `).
+    // One budget for both waits: as long as a step of the profile, or the call's own if less.
+    const budget = Math.min(timeoutMs || Infinity, this.session.profile.timeoutMs);
     const waitStart = performance.now();
+    await this.line.answered(budget);
     try {
-      await this.guard.atPrompt(timeoutMs);
+      await this.guard.atPrompt(Math.max(1, budget - (performance.now() - waitStart)));
     } catch (err) {
       // The prompt due after the last end mark never came, and nothing else did: not output
       // after the prompt, a gateway that stopped answering.

@@ -73,10 +73,28 @@ export function shQuote(word: string): string {
 
 /** A quoted path that no command can take for an option (`-x` becomes `./-x`). */
 export function shPath(path: string): string {
+  // No file name holds NUL: refused before anything is typed (a shell would drop it silently).
+  if (path.includes('\0'))
+    throw new GatewalkError(
+      'path_invalid',
+      `${JSON.stringify(path.slice(0, 100))}: a path cannot hold a NUL character`,
+    );
   return shQuote(path.startsWith('-') ? `./${path}` : path);
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The file tools type shell commands: on a menu or a CLI (`shell: none`) they would be typed as
+ * menu answers and never end, so they are refused before anything is typed.
+ */
+export function requireShellHop(sh: ShellExecutor, what: string): void {
+  if (!sh.posix)
+    throw new GatewalkError(
+      'shell_not_posix',
+      `${what}: the file tools run POSIX commands and the session's last hop is not a shell: posix hop (a menu or a CLI): use a profile whose last hop is a shell`,
+    );
+}
 
 /** The file tools type POSIX commands: a fish hop gets a clear refusal, not a syntax error. */
 export function requirePosix(sh: ShellExecutor, what: string): void {
@@ -93,6 +111,7 @@ async function run(
   what: string,
   timeoutMs = 60_000,
 ): Promise<string> {
+  requireShellHop(sh, what);
   // The whole output is the data: it must stay in memory, and a chunk is at most ~1.4 Mi chars.
   const r = await sh.execute(command, {
     timeoutMs,

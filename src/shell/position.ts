@@ -189,6 +189,27 @@ export class PromptLine {
     if (this.busy() && keys.endsWith('\x04')) return;
     if (ENDS_LINE.test(keys)) this.state = 'clean';
     else if (this.state !== 'typed') this.state = this.busy() ? 'typeahead' : 'typed';
+    // A line entered: what the shell makes of it (output, a continuation prompt) is owed.
+    if (/[\r\n]$/.test(keys)) this.owe();
+  }
+
+  /**
+   * Resolves once the remote has sent something since it last owed an answer (at once if it
+   * has), or after `ms`: the screen then shows what a line the caller entered led to, not the
+   * prompt it was typed at. Listeners on 'raw' run before the chunk is parsed; the promise
+   * settles after, in a microtask.
+   */
+  answered(ms: number): Promise<void> {
+    if (this.silentFor() === null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.pty.off('raw', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.pty.on('raw', done);
+    });
   }
 
   /** Something was sent that the remote must answer (a line echoes, an end mark's prompt). */

@@ -1,7 +1,7 @@
 // search_logs: find + grep on the remote side, stopped if it stalls.
 import { GatewalkError } from '../errors.js';
 import type { ShellExecutor } from './executor.js';
-import { READ_CHUNK, requirePosix, shPath, shQuote } from './files.js';
+import { READ_CHUNK, requirePosix, requireShellHop, shPath, shQuote } from './files.js';
 
 export interface LogMatch {
   file: string;
@@ -18,6 +18,7 @@ export async function searchLogs(
   maxMatches = 100,
   timeoutMs = 60_000,
 ): Promise<{ matches: LogMatch[]; truncated: boolean }> {
+  requireShellHop(sh, `searching ${path}`);
   const out = await sh.execute(
     `find ${shPath(path)} -type f -name ${shQuote(include)} -exec grep -nHE -e ${shQuote(pattern)} {} + 2>/dev/null | head -n ${maxMatches + 1}`,
     { timeoutMs, maxOutput: Number.MAX_SAFE_INTEGER, memoryChars: 4 * READ_CHUNK },

@@ -370,6 +370,19 @@ describe('files and results', () => {
       remote_path: 'x.txt',
     });
     expect(long).toMatch(/Input validation error/);
+    // A remote path with NUL is refused before anything is typed, at once.
+    for (const [tool, args] of [
+      ['read_file', { path: 'a\0b' }],
+      ['write_file', { path: 'a\0b', content: 'x' }],
+      ['download', { remote_path: 'a\0b', local_path: 'n.txt' }],
+      ['search_logs', { pattern: 'x', path: 'a\0b' }],
+    ] as const) {
+      const started = Date.now();
+      expect(await c.fails(tool, { session_id: sid, ...args }), tool).toMatch(
+        /cannot hold a NUL character \[path_invalid\]/,
+      );
+      expect(Date.now() - started, tool).toBeLessThan(1000);
+    }
   }, 60_000);
 
   it('answers a drop during read_file with a short error', async () => {

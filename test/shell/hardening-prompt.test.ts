@@ -116,6 +116,25 @@ describe('keys left on the prompt', () => {
     expect(s.kills()).toBe(1);
     expect(await s.screen()).not.toMatch(/^typed-ahead$/m);
   }, 60_000);
+
+  it('a line entered that leaves the shell wanting more: nothing is typed into it', async () => {
+    const s = await open('orders-pod');
+    expect(await s.run('echo ready')).toMatchObject({ output: 'ready\n' });
+    // An open quote, entered: bash answers with its continuation prompt. The call that comes
+    // at once must not take the old prompt, still on screen, for the shell's answer.
+    await c.ok('send_text', { session_id: s.session_id, text: 'echo "open' });
+    const before = s.sent.length;
+    const refused = await c.fails('execute_command', {
+      session_id: s.session_id,
+      command: 'echo typed-in',
+      timeout_s: 2,
+    });
+    expect(refused).toMatch(/not at the cursor, so nothing was typed/);
+    expect(s.sent.slice(before)).toEqual([]);
+    // Ctrl-C drops the open line; the next command runs.
+    await c.ok('send_keys', { session_id: s.session_id, keys: ['ctrl-c'] });
+    expect(await s.run('echo after')).toMatchObject({ exit_code: 0, output: 'after\n' });
+  }, 60_000);
 });
 
 describe('a gateway that stops answering', () => {
