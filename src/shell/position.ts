@@ -189,18 +189,25 @@ export class PromptLine {
     if (this.busy() && keys.endsWith('\x04')) return;
     if (ENDS_LINE.test(keys)) this.state = 'clean';
     else if (this.state !== 'typed') this.state = this.busy() ? 'typeahead' : 'typed';
-    // A line entered: what the shell makes of it (output, a continuation prompt) is owed.
-    if (/[\r\n]$/.test(keys)) this.owe();
+    // A line entered at the prompt: what the shell makes of it (output, a continuation prompt)
+    // is owed before the screen says anything about the prompt.
+    if (!this.busy() && /[\r\n]$/.test(keys)) this.enteredAt = performance.now();
   }
 
+  /** When the caller last entered a line at the prompt (null: answered since). */
+  private enteredAt: number | null = null;
+
   /**
-   * Resolves once the remote has sent something since it last owed an answer (at once if it
-   * has), or after `ms`: the screen then shows what a line the caller entered led to, not the
-   * prompt it was typed at. Listeners on 'raw' run before the chunk is parsed; the promise
+   * Resolves once the remote has sent something since the caller last entered a line at the
+   * prompt (at once if it has, or if none was), or after `ms`: the screen then shows what that
+   * line led to, not the prompt it was typed at. Listeners on 'raw' run before the chunk is parsed; the promise
    * settles after, in a microtask.
    */
   answered(ms: number): Promise<void> {
-    if (this.silentFor() === null) return Promise.resolve();
+    if (this.enteredAt === null || this.lastHeard > this.enteredAt) {
+      this.enteredAt = null;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
