@@ -187,6 +187,8 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
       }
     })().catch((err: unknown) => {
       options.log(`http: ${(err as Error).message}`);
+      // The body may be unread (over 16 MiB): the connection is not reused for another request.
+      res.shouldKeepAlive = false;
       if (!res.headersSent) refuse(res, 400, (err as Error).message);
     });
   });

@@ -439,3 +439,25 @@ describe('session_id: ""', () => {
     }
   }, 30_000);
 });
+
+describe('an HTTP request body', () => {
+  it('over 16 MiB is refused, and the server goes on', async () => {
+    const l = await listen({});
+    const pad = 'A'.repeat(17 * 1024 * 1024);
+    const big = await raw(
+      l.port,
+      'POST',
+      '/mcp',
+      MCP_HEADERS,
+      INITIALIZE.replace('{}', `{"pad":"${pad}"}`),
+    )
+      // The server may answer before it has read the whole body, and close the connection.
+      .catch((err: NodeJS.ErrnoException) => ({ status: 0, body: String(err.code), headers: {} }));
+    if (big.status !== 0) {
+      expect(big.status).toBe(400);
+      expect(big.body).toMatch(/over 16 MiB/);
+    } else expect(big.body).toMatch(/EPIPE|ECONNRESET/);
+    const next = await raw(l.port, 'POST', '/mcp', MCP_HEADERS, INITIALIZE);
+    expect(next.status).toBe(200);
+  }, 60_000);
+});
