@@ -3,6 +3,7 @@ import { fieldsOf } from './fields.js';
 import { chainOf, flatten, type FlatProfile, type Located } from './flatten.js';
 import { context, sourcePosition, type ProfileSource } from './load-file.js';
 import { controlCharacterIn, fill, placeholdersIn, quotedPlaceholders } from './placeholders.js';
+import { regexFindings, type RegexFindings } from './regex-lint.js';
 import type { ParamValue } from './types.js';
 
 type Report = (
@@ -42,6 +43,18 @@ export function regexError(source: string, values: Record<string, string> = {}):
     compileError(standIn(fill(source, values, 'regex'))) ??
     compileError(standIn(fill(source, {}, 'regex')))
   );
+}
+
+/**
+ * What a profile regex field can never match, read as gatewalk uses it: `deny` patterns and
+ * parameter patterns without flags, the others with `m`; prompts and `page_end` at the cursor.
+ */
+export function fieldRegexFindings(value: string, path: (string | number)[]): RegexFindings {
+  const last = path.at(-1);
+  return regexFindings(value, {
+    multiline: !path.includes('deny') && last !== 'pattern',
+    atCursor: last === 'prompt' || last === 'page_end',
+  });
 }
 
 /** A parameter's pattern, which the whole value must match. */
@@ -230,6 +243,8 @@ function checkFlat(p: FlatProfile, error: Report): void {
     if (field.kind === 'regex') {
       const problem = regexError(field.value, defaults);
       if (problem) error(field.src, field.path, `invalid regex: ${problem}`);
+      const never = problem ? null : fieldRegexFindings(field.value, field.path).never;
+      if (never) error(field.src, field.path, `can never match: ${never}`);
     }
     for (const name of placeholdersIn(field.value)) {
       if (params.includes(name) || field.groups?.includes(name)) continue;
@@ -256,8 +271,11 @@ function checkFlat(p: FlatProfile, error: Report): void {
   for (const [name, param] of Object.entries(p.params)) {
     const spec = param.value;
     if (spec.pattern !== undefined) {
+      const at = [...param.path, 'pattern'];
       const problem = compileError(spec.pattern);
-      if (problem) error(param.src, [...param.path, 'pattern'], `invalid regex: ${problem}`);
+      if (problem) error(param.src, at, `invalid regex: ${problem}`);
+      const never = problem ? null : fieldRegexFindings(spec.pattern, at).never;
+      if (never) error(param.src, at, `can never match: ${never}`);
     }
     if (spec.default !== undefined) {
       const problem = paramValueProblem(name, spec.default, spec);

@@ -6,6 +6,7 @@ import { durationMs, formatMs } from './duration.js';
 import { fieldsOf } from './fields.js';
 import type { FlatProfile } from './flatten.js';
 import { context, sourcePosition, type ProfileSource } from './load-file.js';
+import { fieldRegexFindings } from './check.js';
 import { fill, placeholdersIn } from './placeholders.js';
 import type { RawDuration, RawStep } from './types.js';
 
@@ -77,6 +78,10 @@ export function lintProfile(p: FlatProfile): Diagnostic[] {
     });
   const values = sampleValues(p);
   for (const field of fieldsOf(p)) {
+    // A part of a regex no input can reach (the whole regex is an error, check.ts).
+    if (field.kind === 'regex')
+      for (const dead of fieldRegexFindings(field.value, field.path).dead)
+        warn(field.src, field.path, `a branch can never match: ${dead}`);
     if (field.kind === 'regex' && !safeRegexSafely(fill(field.value, values, 'regex'))) {
       warn(
         field.src,

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { GatewalkError } from '../errors.js';
 import { totp } from '../secrets/totp.js';
-import type { SecretRef } from './types.js';
+import { resolveFilePath } from './resolve.js';
+import type { RawHandler, RawProfile, RawStep, SecretRef } from './types.js';
 
 export interface SecretContext {
   env?: Record<string, string | undefined>;
@@ -95,4 +97,64 @@ export async function resolveSecret(ref: SecretRef, ctx: SecretContext = {}): Pr
       `TOTP seed from ${describeSecret(ref.totp)} is not valid base32`,
     );
   }
+}
+
+type Path = (string | number)[];
+
+/** Every secret reference written in a profile, with where it was written. */
+export function* secretRefsOf(raw: RawProfile): Generator<{ ref: SecretRef; path: Path }> {
+  for (const key of ['password', 'private_key', 'passphrase'] as const) {
+    const ref = raw.connect?.[key];
+    if (ref) yield { ref, path: ['connect', key] };
+  }
+  const handlers = function* (list: RawHandler[] | undefined, path: Path) {
+    for (const [i, h] of (list ?? []).entries())
+      if (h.send_secret) yield { ref: h.send_secret, path: [...path, i, 'send_secret'] };
+  };
+  const steps = function* (
+    list: RawStep[] | undefined,
+    path: Path,
+  ): Generator<{ ref: SecretRef; path: Path }> {
+    for (const [i, step] of (list ?? []).entries()) {
+      if ('send_secret' in step) yield { ref: step.send_secret, path: [...path, i, 'send_secret'] };
+      else if ('wait_for' in step && Array.isArray(step.wait_for))
+        for (const [j, alt] of step.wait_for.entries())
+          yield* steps(alt.then, [...path, i, 'wait_for', j, 'then']);
+    }
+  };
+  yield* handlers(raw.on, ['on']);
+  for (const [i, hop] of (raw.hops ?? []).entries()) {
+    yield* steps(hop.steps, ['hops', i, 'steps']);
+    yield* handlers(hop.on, ['hops', i, 'on']);
+  }
+}
+
+/**
+ * Why a secret could not be read now, without reading it: an environment variable unset or
+ * empty, a file missing or unreadable (relative to the profile's folder, as a walk reads it).
+ * A `command` is not run: it may ask, cost or change something; its failure shows at the walk.
+ */
+export function secretProblem(
+  ref: SecretRef,
+  dir: string,
+  env: Record<string, string | undefined>,
+): string | null {
+  if ('env' in ref) {
+    return env[ref.env] ? null : `environment variable ${ref.env} is not set`;
+  }
+  if ('file' in ref) {
+    const path = resolveFilePath(ref.file, dir);
+    try {
+      if (!statSync(path).isFile()) return `file ${path} is not a regular file`;
+      accessSync(path, constants.R_OK);
+      return null;
+    } catch (err) {
+      return `file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+    }
+  }
+  if ('totp' in ref) {
+    const seed = secretProblem(ref.totp, dir, env);
+    return seed && `TOTP seed: ${seed}`;
+  }
+  return null;
 }
