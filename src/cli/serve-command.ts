@@ -4,14 +4,23 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { isGatewalkError } from '../errors.js';
+import { ALL_CAPS, CAP_GROUPS, parseCaps, type Cap } from '../mcp/caps.js';
 import { profileDirs } from '../profiles/dirs.js';
 import type { CliIo } from './io.js';
+
+/** The `--caps` lines of the usage: one per group, with its tools. */
+const CAPS_USAGE = ALL_CAPS.map((c) => `${' '.repeat(21)}${c.padEnd(8)} ${CAP_GROUPS[c]}`).join(
+  '\n',
+);
 
 export const SERVE_USAGE = `Usage: gatewalk serve [options]
 
 MCP server over stdio (the way Claude Code, Codex CLI and the MCP Inspector start it).
 
   --profiles DIR     profile folder or file (repeatable; default GATEWALK_PROFILES, ./profiles)
+  --caps LIST        tool groups served beside the core tools, comma-separated, or all:
+${CAPS_USAGE}
   --http PORT        serve Streamable HTTP on 127.0.0.1:PORT/mcp instead (0: any free port);
                      token from GATEWALK_HTTP_TOKEN, else generated and printed on stderr
   --runtime DIR      runtime root (default $XDG_STATE_HOME/gatewalk or ~/.local/state/gatewalk)
@@ -28,6 +37,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     args,
     options: {
       profiles: { type: 'string', multiple: true },
+      caps: { type: 'string' },
       http: { type: 'string' },
       runtime: { type: 'string' },
       'allow-direct': { type: 'boolean' },
@@ -61,6 +71,14 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     io.err(`gatewalk serve: --http and --viewer-port take a port number\n\n${SERVE_USAGE}`);
     return 2;
   }
+  let caps: Cap[];
+  try {
+    caps = parseCaps(values.caps ?? '');
+  } catch (err) {
+    if (!isGatewalkError(err)) throw err;
+    io.err(`gatewalk serve: --caps: ${err.message}\n\n${SERVE_USAGE}`);
+    return 2;
+  }
   // Loaded only now: --help and a bad argument answer without loading the server.
   const { startInstance } = await import('../mcp/instance.js');
   const instance = startInstance({
@@ -71,6 +89,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     ...(values.runtime ? { runtimeRoot: resolve(io.cwd, values.runtime) } : {}),
     allowDirect: values['allow-direct'] ?? false,
     idleCloseMinutes: idle,
+    caps,
     ...(values['transfer-dir'] ? { transferDir: resolve(io.cwd, values['transfer-dir']) } : {}),
     ...(values['known-hosts']
       ? { connect: { knownHostsFile: resolve(io.cwd, values['known-hosts']) } }

@@ -9,6 +9,7 @@ import { ProfileSource } from '../profiles/watch.js';
 import { SessionManager, type ManagerOptions } from '../sessions/manager.js';
 import { RuntimeDir, defaultRuntimeRoot } from '../sessions/runtime.js';
 import type { Viewer } from '../viewer/server.js';
+import type { Cap } from './caps.js';
 import { createServer } from './server.js';
 
 export interface InstanceOptions {
@@ -35,6 +36,8 @@ export interface InstanceOptions {
    * not at start: `gatewalk serve` answers its client first.
    */
   lazy?: boolean;
+  /** Tool groups served beside the core tools (`--caps`; default none). */
+  caps?: readonly Cap[];
 }
 
 export interface Instance {
@@ -123,6 +126,7 @@ export function startInstance(options: InstanceOptions): Instance {
         log,
         version: version(),
         viewerUrl: (id) => instance.viewer?.sessionUrl(id) ?? null,
+        caps: options.caps ?? [],
       }),
     warmUp: () => {
       if (stopped) return;

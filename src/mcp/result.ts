@@ -175,15 +175,19 @@ export function boundResult(result: CallToolResult, limit: number = LIMITS.resul
 
 type Shape = ZodRawShapeCompat;
 
-/** Registers a tool whose handler's errors become isError results. */
-export function tool<I extends Shape, O extends Shape>(
+/**
+ * Registers a tool whose handler's errors become isError results. No output schema is declared
+ * (issue 14): they were nearly half of tools/list, sent to the model on every turn, while the
+ * text of each result already says what the structured content holds. structuredContent is
+ * still returned.
+ */
+export function tool<I extends Shape>(
   server: McpServer,
   name: string,
   config: {
     title: string;
     description: string;
     input: I;
-    output: O;
     annotations: ToolAnnotations;
   },
   handler: (args: ShapeOutput<I>, extra: Extra) => Promise<CallToolResult>,
@@ -194,10 +198,9 @@ export function tool<I extends Shape, O extends Shape>(
       title: config.title,
       description: config.description,
       inputSchema: config.input,
-      outputSchema: config.output,
-      annotations: { title: config.title, ...config.annotations },
+      annotations: config.annotations,
     },
-    // The SDK types the handler from the shapes; ours is the same function, typed by hand.
+    // The SDK types the handler from the shape; ours is the same function, typed by hand.
     (async (args: ShapeOutput<I>, extra: Extra) => {
       try {
         return boundResult(await handler(args, extra));

@@ -1,6 +1,8 @@
-// The MCP server: every tool over one SessionManager. No side effects at import; the CLI (or a
-// test) creates it and connects a transport.
+// The MCP server: the tools over one SessionManager. No side effects at import; the CLI (or a
+// test) creates it and connects a transport. The core tools are always served; the other groups
+// only when asked for (`--caps`): tools/list goes to the model on every turn (issue 14).
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Cap } from './caps.js';
 import type { ToolContext } from './result.js';
 import { registerCloseSession } from './tools/close-session.js';
 import { registerExecuteCommand } from './tools/execute-command.js';
@@ -22,7 +24,37 @@ import { registerDownload, registerUpload } from './tools/transfer.js';
 import { registerWaitFor } from './tools/wait-for.js';
 import { registerWriteFile } from './tools/write-file.js';
 
-export type ServerDeps = ToolContext & { version: string };
+type Register = (server: McpServer, ctx: ToolContext) => void;
+
+/** Every tool in its group, in the order tools/list shows them. */
+const TOOLS: [group: Cap | 'core', register: Register][] = [
+  ['core', registerListProfiles],
+  ['core', registerOpenSession],
+  ['core', registerListSessions],
+  ['core', registerExecuteCommand],
+  ['core', registerGetCommand],
+  ['core', registerSendText],
+  ['core', registerGetScreen],
+  ['core', registerInterrupt],
+  ['core', registerCloseSession],
+  ['core', registerReopen],
+  ['screen', registerSendKeys],
+  ['screen', registerWaitFor],
+  ['history', registerListCommands],
+  ['history', registerGetTranscript],
+  ['targets', registerSwitchTarget],
+  ['files', registerReadFile],
+  ['files', registerWriteFile],
+  ['files', registerUpload],
+  ['files', registerDownload],
+  ['files', registerSearchLogs],
+];
+
+export type ServerDeps = ToolContext & {
+  version: string;
+  /** Tool groups served beside the core (default none). */
+  caps?: readonly Cap[];
+};
 
 const INSTRUCTIONS = `gatewalk reaches hosts and pods behind SSH bastions (menus, OTPs, jump shells).
 list_profiles, then open_session(profile) walks the path; execute_command runs commands there with
@@ -35,29 +67,7 @@ export function createServer(deps: ServerDeps): McpServer {
     { name: 'gatewalk', version: deps.version },
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
-  for (const register of [
-    registerListProfiles,
-    registerOpenSession,
-    registerListSessions,
-    registerExecuteCommand,
-    registerGetCommand,
-    registerListCommands,
-    registerSendText,
-    registerSendKeys,
-    registerWaitFor,
-    registerGetScreen,
-    registerGetTranscript,
-    registerInterrupt,
-    registerCloseSession,
-    registerSwitchTarget,
-    registerReopen,
-    registerReadFile,
-    registerWriteFile,
-    registerUpload,
-    registerDownload,
-    registerSearchLogs,
-  ]) {
-    register(server, deps);
-  }
+  const caps = new Set<string>(['core', ...(deps.caps ?? [])]);
+  for (const [group, register] of TOOLS) if (caps.has(group)) register(server, deps);
   return server;
 }

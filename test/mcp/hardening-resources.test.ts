@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../lab/server.js';
 import { GatewalkError } from '../../src/errors.js';
 import { listenHttp, type HttpListener, type HttpOptions } from '../../src/mcp/http.js';
+import { ALL_CAPS } from '../../src/mcp/caps.js';
 import { startInstance, type Instance } from '../../src/mcp/instance.js';
 import { packagePath } from '../../src/paths.js';
 import { liveCatalog } from '../../src/viewer/catalog.js';
@@ -45,6 +46,8 @@ beforeAll(async () => {
     profileDirs: [packagePath('profiles')],
     runtimeRoot: root,
     watchProfiles: false,
+    // Every tool: the memory an abandoned MCP session holds is measured with all of them.
+    caps: ALL_CAPS,
   });
 });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ALL_CAPS } from '../../src/mcp/caps.js';
 import { startInstance, type Instance, type InstanceOptions } from '../../src/mcp/instance.js';
 import { packagePath } from '../../src/paths.js';
 
@@ -21,12 +22,17 @@ export interface Connected {
   close(): Promise<void>;
 }
 
+/**
+ * A client of a fresh instance. Every tool group is served unless `caps` says otherwise (the
+ * tests drive every tool; `caps: []` is what `gatewalk serve` serves by default).
+ */
 export async function connectClient(options: Partial<InstanceOptions> = {}): Promise<Connected> {
   const root = mkdtempSync(join(tmpdir(), 'gatewalk-mcp-'));
   const instance = startInstance({
     profileDirs: [packagePath('profiles')],
     runtimeRoot: root,
     watchProfiles: false,
+    caps: ALL_CAPS,
     ...options,
   });
   const client = new Client({ name: 'gatewalk-test', version: '1.0.0' });

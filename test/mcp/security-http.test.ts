@@ -32,6 +32,7 @@ beforeAll(async () => {
     profileDirs: [packagePath('profiles')],
     runtimeRoot: root,
     watchProfiles: false,
+    caps: ['history'],
   });
   listener = await listenHttp({
     port: 0,

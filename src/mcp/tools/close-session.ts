@@ -1,5 +1,4 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
@@ -9,10 +8,8 @@ export function registerCloseSession(server: McpServer, ctx: ToolContext): void 
     'close_session',
     {
       title: 'Close a session',
-      description:
-        'Leaves every hop with its exit (pod, shell, menu) and disconnects. A running command is not waited for: the connection is dropped.',
+      description: 'Leaves every hop with its exit and disconnects; a running command is dropped.',
       input: { session_id: sessionId },
-      output: { session_id: z.string(), closed: z.boolean(), transcript: z.string() },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args) => {

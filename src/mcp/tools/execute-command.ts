@@ -5,7 +5,7 @@ import { describeResult } from '../describe.js';
 import { LIMITS } from '../limits.js';
 import { guardCommand } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
-import { commandResult, sessionId } from '../shapes.js';
+import { sessionId } from '../shapes.js';
 
 export function registerExecuteCommand(server: McpServer, ctx: ToolContext): void {
   tool(
@@ -14,30 +14,29 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
     {
       title: 'Run a command',
       description:
-        "Runs a shell command at the session's current hop (e.g. in the pod) and returns its exact output and exit code. Past timeout_s it returns status running with a command_id: the command goes on; call get_command to wait more. status awaiting_input means it asks for something: answer with send_text, or interrupt.",
+        "Runs a shell command at the session's current hop; returns its output and exit code. Past timeout_s: status running, call get_command. status awaiting_input: answer with send_text, or interrupt.",
       input: {
         session_id: sessionId,
-        command: z.string().min(1).max(LIMITS.command),
+        command: z.string().min(1).max(LIMITS.command).describe('The command line'),
         timeout_s: z
           .number()
           .positive()
           .max(3600)
           .optional()
-          .describe('Return status running after this long (default 30)'),
+          .describe('Seconds before returning status running (default 30)'),
         max_output: z
           .number()
           .int()
           .positive()
           .optional()
-          .describe('Characters of output shown at most, head and tail (default 65536)'),
+          .describe('Characters shown at most, head and tail (default 65536)'),
         wait_if_busy_s: z
           .number()
           .min(0)
           .max(600)
           .optional()
-          .describe('If another command runs, wait this long for it instead of failing'),
+          .describe('Seconds to wait for a command already running, instead of failing'),
       },
-      output: commandResult,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     async (args, extra) => {

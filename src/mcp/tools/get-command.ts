@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { describeResult } from '../describe.js';
 import { LIMITS } from '../limits.js';
 import { ok, tool, type ToolContext } from '../result.js';
-import { commandResult, sessionId } from '../shapes.js';
+import { sessionId } from '../shapes.js';
 
 export function registerGetCommand(server: McpServer, ctx: ToolContext): void {
   tool(
@@ -12,15 +12,25 @@ export function registerGetCommand(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Get a command',
       description:
-        "More output or the final result of a command that returned running, waiting up to wait_s for it to end. With offset (and length), returns that byte range of the command's whole output instead of head and tail.",
+        'Waits up to wait_s for a command that returned running, then gives its output and result. offset and length read a byte range of its whole output.',
       input: {
-        command_id: z.string().max(LIMITS.name),
+        command_id: z.string().max(LIMITS.name).describe('From execute_command'),
         session_id: sessionId,
-        wait_s: z.number().min(0).max(600).optional().describe('Wait this long for it to end'),
+        wait_s: z
+          .number()
+          .min(0)
+          .max(600)
+          .optional()
+          .describe('Seconds to wait for it to end (default 0)'),
         offset: z.number().int().min(0).optional().describe('Byte offset into the whole output'),
-        length: z.number().int().positive().max(1_048_576).optional(),
+        length: z
+          .number()
+          .int()
+          .positive()
+          .max(1_048_576)
+          .optional()
+          .describe('Bytes from offset (default 65536)'),
       },
-      output: { ...commandResult, offset: z.number().int().optional() },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args) => {

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ok, tool, type ToolContext } from '../result.js';
-import { screenShape, sessionId } from '../shapes.js';
+import { sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
 export function registerGetScreen(server: McpServer, ctx: ToolContext): void {
@@ -9,9 +9,8 @@ export function registerGetScreen(server: McpServer, ctx: ToolContext): void {
     'get_screen',
     {
       title: 'Get the screen',
-      description: 'The terminal as a person would see it now: rows of text, cursor, size.',
+      description: 'The terminal as a person sees it: text rows, cursor, size.',
       input: { session_id: sessionId },
-      output: screenShape,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args) => {

@@ -11,9 +11,17 @@ export function registerGetTranscript(server: McpServer, ctx: ToolContext): void
     {
       title: 'Get the transcript',
       description:
-        "The session's audit transcript: what was sent (secrets as [secret]), received, state changes and commands; the last `tail` events (default 200).",
-      input: { session_id: sessionId, tail: z.number().int().positive().max(10_000).optional() },
-      output: { path: z.string(), events: z.array(z.record(z.string(), z.unknown())) },
+        "The session's audit transcript (sent, received, states, commands; secrets as [secret]).",
+      input: {
+        session_id: sessionId,
+        tail: z
+          .number()
+          .int()
+          .positive()
+          .max(10_000)
+          .optional()
+          .describe('Last events (default 200)'),
+      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args) => {

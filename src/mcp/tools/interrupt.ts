@@ -1,9 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
 import { describeResult } from '../describe.js';
 import { interruptKeys } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
-import { commandResult, sessionId } from '../shapes.js';
+import { sessionId } from '../shapes.js';
 
 export function registerInterrupt(server: McpServer, ctx: ToolContext): void {
   tool(
@@ -12,12 +11,8 @@ export function registerInterrupt(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Interrupt',
       description:
-        "Stops the running command: Ctrl-C, then Ctrl-\\ if that is ignored; returns once the prompt is back, with the command's final result. With no command running it sends Ctrl-C to whatever holds the terminal.",
+        'Stops the running command (Ctrl-C, then Ctrl-\\) and returns its result once the prompt is back; with none running, sends Ctrl-C.',
       input: { session_id: sessionId },
-      output: {
-        interrupted: z.boolean(),
-        result: z.object(commandResult).optional(),
-      },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     async (args) => {

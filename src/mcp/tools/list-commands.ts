@@ -10,20 +10,13 @@ export function registerListCommands(server: McpServer, ctx: ToolContext): void 
     {
       title: 'List commands',
       description:
-        'Running and recent commands (the last 20 per session) with status, exit code and duration; all sessions unless session_id is given.',
-      input: { session_id: z.string().max(LIMITS.name).optional() },
-      output: {
-        commands: z.array(
-          z.object({
-            session_id: z.string(),
-            command_id: z.string(),
-            command: z.string(),
-            status: z.enum(['done', 'running', 'awaiting_input']),
-            exit_code: z.number().int().nullable(),
-            started_at: z.string(),
-            duration_ms: z.number().int(),
-          }),
-        ),
+        'Running and recent commands (last 20 per session): status, exit code, duration.',
+      input: {
+        session_id: z
+          .string()
+          .max(LIMITS.name)
+          .optional()
+          .describe('Only this session (default: all)'),
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

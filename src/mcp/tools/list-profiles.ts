@@ -1,5 +1,4 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
 import { ok, tool, type ToolContext } from '../result.js';
 
 export function registerListProfiles(server: McpServer, ctx: ToolContext): void {
@@ -9,26 +8,8 @@ export function registerListProfiles(server: McpServer, ctx: ToolContext): void 
     {
       title: 'List profiles',
       description:
-        'The gateway paths this server can open: name, description, parameters and the hops walked. Pass a name to open_session.',
+        'Profiles this server can open: name, description, parameters, hops. Pass the name to open_session.',
       input: {},
-      output: {
-        profiles: z.array(
-          z.object({
-            name: z.string(),
-            description: z.string(),
-            params: z.record(
-              z.string(),
-              z.object({
-                description: z.string().optional(),
-                default: z.string().optional(),
-                pattern: z.string().optional(),
-                enum: z.array(z.string()).optional(),
-              }),
-            ),
-            hops: z.array(z.string()),
-          }),
-        ),
-      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => {

@@ -1,8 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
 import { LIMITS } from '../limits.js';
 import { capText, ok, tool, type ToolContext } from '../result.js';
-import { sessionInfo } from '../shapes.js';
 
 /** Characters of a session's reason (broken or closed) in the list. */
 const REASON_MAX = 1024;
@@ -14,9 +12,8 @@ export function registerListSessions(server: McpServer, ctx: ToolContext): void 
     {
       title: 'List sessions',
       description:
-        'Sessions of this server: profile, label, state (ready, busy, closed, broken with the reason), current hop, times.',
+        'Sessions: profile, label, state (ready, busy, closed, broken with the reason), hop, times.',
       input: {},
-      output: { sessions: z.array(sessionInfo) },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => {

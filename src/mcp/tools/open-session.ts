@@ -13,23 +13,11 @@ export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Open a session',
       description:
-        'Connects and walks a profile (menus, OTP, shells, pods) to its last prompt over one SSH terminal. Returns the session_id for the other tools. Progress is reported per hop. A failed walk says which hop and step, what was awaited, and the screen.',
+        'Connects and walks a profile (menus, OTP, shells, pods) to its final prompt; returns the session_id. A failed walk names the hop and step and shows the screen.',
       input: {
-        profile: z.string().max(LIMITS.name).describe('A profile name from list_profiles'),
+        profile: z.string().max(LIMITS.name).describe('Name from list_profiles'),
         params,
-        label: z
-          .string()
-          .max(LIMITS.label)
-          .optional()
-          .describe('A name for this session in listings'),
-      },
-      output: {
-        session_id: z.string(),
-        profile: z.string(),
-        hops: z.array(z.object({ name: z.string(), ms: z.number().int() })),
-        prompt: z.string().describe('The last line of the screen: the prompt'),
-        screen: z.string(),
-        viewer_url: z.string().optional().describe('Watch the session live in a browser'),
+        label: z.string().max(LIMITS.label).optional().describe('Name shown in listings'),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },

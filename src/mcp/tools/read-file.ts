@@ -30,41 +30,25 @@ export function registerReadFile(server: McpServer, ctx: ToolContext): void {
     'read_file',
     {
       title: 'Read a remote file',
-      description: `Reads a file at the current hop (inside the pod) through the shell, base64 in chunks, verified with SHA-256. Text comes back as utf8, anything else as base64. One call returns at most ${LIMITS.readBytes} bytes (length, default and limit ${LIMITS.readBytes}) from offset (default 0); the result gives the file's size and next_offset: call again with offset = next_offset until it is null to read a larger file (or use download). sha256 is of the bytes returned. Secret values of the session in the file are masked (******), as in command output.`,
+      description: `Reads a remote file, SHA-256 verified: text as utf8, else base64; up to ${LIMITS.readBytes} bytes a call, then again from next_offset until null. Secrets masked.`,
       input: {
         session_id: sessionId,
-        path: z.string().min(1).max(LIMITS.path),
-        offset: z.number().int().min(0).optional().describe('Byte offset to read from (default 0)'),
+        path: z.string().min(1).max(LIMITS.path).describe('Remote path'),
+        offset: z.number().int().min(0).optional().describe('Byte offset (default 0)'),
         length: z
           .number()
           .int()
           .positive()
           .max(LIMITS.readBytes)
           .optional()
-          .describe(`Bytes to read at most (default and limit ${LIMITS.readBytes})`),
+          .describe('Bytes at most (default: the limit)'),
         max_bytes: z
           .number()
           .int()
           .positive()
           .max(LIMITS.readBytes)
           .optional()
-          .describe('Same as length (older name)'),
-      },
-      output: {
-        path: z.string(),
-        content: z.string(),
-        encoding: z.enum(['utf8', 'base64']),
-        bytes: z.number().int(),
-        offset: z.number().int().describe('Where content starts in the file'),
-        size: z.number().int().describe('The whole file size on the remote side'),
-        next_offset: z
-          .number()
-          .int()
-          .nullable()
-          .describe('Where the rest starts (call again with it as offset); null at the end'),
-        truncated: z.boolean().describe('More of the file follows (see next_offset)'),
-        sha256: z.string().describe('Of the bytes read, as the remote side holds them'),
-        redacted: z.boolean().describe('Secret values were masked: content differs from the file'),
+          .describe('Old name of length'),
       },
       annotations: { readOnlyHint: true, openWorldHint: true },
     },

@@ -2,7 +2,6 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { hopProgress, ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
-import { walkedShape } from './switch-target.js';
 
 export function registerReopen(server: McpServer, ctx: ToolContext): void {
   tool(
@@ -11,9 +10,8 @@ export function registerReopen(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Reopen a broken session',
       description:
-        "Walks a broken session's profile again on a new connection, keeping its session_id. Nothing is replayed: the shell starts fresh (cd, variables and running commands of the old one are lost).",
+        "Walks a broken session's profile again on a new connection, keeping its session_id. The old shell's state (cwd, variables) is lost.",
       input: { session_id: sessionId },
-      output: walkedShape,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args, extra) => {

@@ -13,17 +13,13 @@ export function registerSearchLogs(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Search logs',
       description:
-        'find + grep -E at the current hop: lines matching pattern in files under path whose names match include (a glob, default *), at most max_matches (default 100).',
+        'grep -E at the current hop: lines matching pattern in files under path whose names match include.',
       input: {
         session_id: sessionId,
-        pattern: z.string().min(1).max(LIMITS.pattern).describe('An extended regex (grep -E)'),
+        pattern: z.string().min(1).max(LIMITS.pattern).describe('Extended regex (grep -E)'),
         path: z.string().max(LIMITS.path).optional().describe('Folder or file (default .)'),
-        include: z.string().max(LIMITS.path).optional(),
-        max_matches: z.number().int().positive().max(10_000).optional(),
-      },
-      output: {
-        matches: z.array(z.object({ file: z.string(), line: z.number().int(), text: z.string() })),
-        truncated: z.boolean(),
+        include: z.string().max(LIMITS.path).optional().describe('File name glob (default *)'),
+        max_matches: z.number().int().positive().max(10_000).optional().describe('Default 100'),
       },
       annotations: { readOnlyHint: true, openWorldHint: true },
     },

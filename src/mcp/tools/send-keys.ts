@@ -6,7 +6,7 @@ import type { KeyName } from '../../profiles/types.js';
 import { LIMITS } from '../limits.js';
 import { guardInput } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
-import { screenShape, sessionId } from '../shapes.js';
+import { sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
 export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
@@ -16,12 +16,15 @@ export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
     'send_keys',
     {
       title: 'Send keys',
-      description: `Presses keys in order: ${names}, or any single character (q to leave a pager, y to confirm). Returns the screen as it is right after (call wait_for or get_screen to see the answer).`,
+      description: `Presses keys in order and returns the screen right after. Keys: ${names}, or one character.`,
       input: {
         session_id: sessionId,
-        keys: z.array(z.string().min(1).max(LIMITS.keys)).min(1).max(100),
+        keys: z
+          .array(z.string().min(1).max(LIMITS.keys))
+          .min(1)
+          .max(100)
+          .describe('Key names or single characters'),
       },
-      output: { sent: z.number().int(), ...screenShape },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     async (args) => {

@@ -6,7 +6,7 @@ import { waitForText } from '../../sessions/wait-text.js';
 import { LIMITS } from '../limits.js';
 import { guardInput } from '../policy-guard.js';
 import { ok, tool, type ToolContext } from '../result.js';
-import { screenShape, sessionId } from '../shapes.js';
+import { sessionId, waitSeconds } from '../shapes.js';
 
 export async function redactedScreen(session: ManagedSession) {
   const pty = session.nav.pty;
@@ -24,20 +24,19 @@ export function registerSendText(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Send text',
       description:
-        'Types text into the session (Enter appended unless enter is false): an answer to a command awaiting input, or a menu choice the profile does not cover. With wait_for (a regex), waits up to timeout_s for it in the output that follows. sensitive: true keeps the text out of transcripts and screens.',
+        'Types text, then Enter: answers a prompt or picks a menu entry. Optionally waits for a regex.',
       input: {
         session_id: sessionId,
-        text: z.string().max(LIMITS.text),
-        enter: z.boolean().optional(),
+        text: z.string().max(LIMITS.text).describe('Text to type'),
+        enter: z.boolean().optional().describe('Press Enter after it (default true)'),
         wait_for: z
           .string()
           .max(LIMITS.pattern)
           .optional()
-          .describe('A regex to wait for after sending'),
-        timeout_s: z.number().positive().max(600).optional().describe('Default 10'),
-        sensitive: z.boolean().optional().describe('A password or token: recorded as [secret]'),
+          .describe('Regex to wait for in the output that follows'),
+        timeout_s: waitSeconds('Seconds to wait for wait_for (default 10)', 600),
+        sensitive: z.boolean().optional().describe('A secret: kept out of transcripts and screens'),
       },
-      output: { matched: z.string().nullable(), ...screenShape },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     async (args) => {

@@ -5,14 +5,6 @@ import { hopProgress, ok, tool, type ToolContext } from '../result.js';
 import { params, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
-export const walkedShape = {
-  session_id: z.string(),
-  profile: z.string(),
-  hops: z.array(z.object({ name: z.string(), ms: z.number().int() })),
-  prompt: z.string(),
-  screen: z.string(),
-};
-
 export function registerSwitchTarget(server: McpServer, ctx: ToolContext): void {
   tool(
     server,
@@ -20,9 +12,12 @@ export function registerSwitchTarget(server: McpServer, ctx: ToolContext): void 
     {
       title: 'Switch target',
       description:
-        'Moves the session to another profile that shares its first hops (another pod behind the same bastion): leaves the hops that differ with their exits, then walks the new ones. Shell state of the left hops is lost.',
-      input: { session_id: sessionId, profile: z.string().max(LIMITS.name), params },
-      output: walkedShape,
+        'Moves the session to another profile sharing its first hops (another pod behind the same bastion): leaves the hops that differ, walks the new ones.',
+      input: {
+        session_id: sessionId,
+        profile: z.string().max(LIMITS.name).describe('Name from list_profiles'),
+        params,
+      },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args, extra) => {

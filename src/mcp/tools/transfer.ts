@@ -12,7 +12,10 @@ import { sessionId } from '../shapes.js';
 const onConflict = z
   .enum(['fail', 'overwrite', 'rename'])
   .optional()
-  .describe('When the target exists: fail (default), overwrite, or rename (adds .1, .2 ...)');
+  .describe('If the target exists: fail (default), overwrite, or rename (adds .1, .2 ...)');
+
+const MIB = 1024 * 1024;
+const localPath = "Relative to the server's transfer folder";
 
 function root(ctx: ToolContext): string {
   if (!ctx.localRoot)
@@ -29,14 +32,13 @@ export function registerUpload(server: McpServer, ctx: ToolContext): void {
     'upload',
     {
       title: 'Upload a file',
-      description: `Copies a local file (relative to the server's transfer folder) to the current hop, verified with SHA-256; up to ${MAX_FILE_BYTES} bytes (10 MiB).`,
+      description: `Copies a file from the server's transfer folder to the current hop, SHA-256 verified; up to ${MAX_FILE_BYTES / MIB} MiB.`,
       input: {
         session_id: sessionId,
-        local_path: z.string().min(1).max(LIMITS.path),
-        remote_path: z.string().min(1).max(LIMITS.path),
+        local_path: z.string().min(1).max(LIMITS.path).describe(localPath),
+        remote_path: z.string().min(1).max(LIMITS.path).describe('Remote path'),
         on_conflict: onConflict,
       },
-      output: { remote_path: z.string(), bytes: z.number().int(), sha256: z.string() },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     async (args, extra) => {
@@ -65,20 +67,12 @@ export function registerDownload(server: McpServer, ctx: ToolContext): void {
     'download',
     {
       title: 'Download a file',
-      description: `Copies a file from the current hop to a local path (relative to the server's transfer folder), verified with SHA-256; up to ${MAX_FILE_BYTES} bytes (10 MiB). Secret values of the session in it are masked (******) in the local copy.`,
+      description: `Copies a remote file into the server's transfer folder, SHA-256 verified; up to ${MAX_FILE_BYTES / MIB} MiB. Secrets masked.`,
       input: {
         session_id: sessionId,
-        remote_path: z.string().min(1).max(LIMITS.path),
-        local_path: z.string().min(1).max(LIMITS.path),
+        remote_path: z.string().min(1).max(LIMITS.path).describe('Remote path'),
+        local_path: z.string().min(1).max(LIMITS.path).describe(localPath),
         on_conflict: onConflict,
-      },
-      output: {
-        local_path: z.string(),
-        bytes: z.number().int(),
-        sha256: z.string().describe('Of the file on the remote side'),
-        redacted: z
-          .boolean()
-          .describe('Secret values were masked in the local copy: it differs from the remote file'),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { waitForText } from '../../sessions/wait-text.js';
 import { LIMITS } from '../limits.js';
 import { ok, tool, type ToolContext } from '../result.js';
-import { screenShape, sessionId } from '../shapes.js';
+import { sessionId, waitSeconds } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
 export function registerWaitFor(server: McpServer, ctx: ToolContext): void {
@@ -13,13 +13,12 @@ export function registerWaitFor(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Wait for text',
       description:
-        'Waits until a regex appears on the screen or in the output (event-driven), up to timeout_s (default 10). matched is null when it did not appear.',
+        'Waits until a regex appears on the screen or in the output; matched is null on timeout.',
       input: {
         session_id: sessionId,
-        pattern: z.string().min(1).max(LIMITS.pattern),
-        timeout_s: z.number().positive().max(600).optional(),
+        pattern: z.string().min(1).max(LIMITS.pattern).describe('Regex (JavaScript syntax)'),
+        timeout_s: waitSeconds('Seconds (default 10)', 600),
       },
-      output: { matched: z.string().nullable(), ...screenShape },
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     async (args) => {

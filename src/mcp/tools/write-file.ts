@@ -6,41 +6,31 @@ import { LIMITS } from '../limits.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
-/** Whole MiB, for the description. */
-const mib = (n: number) => `${n / (1024 * 1024)} MiB`;
-
 export function registerWriteFile(server: McpServer, ctx: ToolContext): void {
   tool(
     server,
     'write_file',
     {
       title: 'Write a remote file',
-      description: `Writes a file at the current hop through the shell: to a temporary file, verified with SHA-256, then renamed into place (a broken transfer never leaves a half-written file). content takes at most ${LIMITS.content} characters per call (${mib(LIMITS.content)}; base64 of ${mib((LIMITS.content / 4) * 3)} of binary), and the whole request must stay under the 10 MiB message limit of stdio once JSON-encoded (send non-ASCII or binary data as base64). Larger files go in chunks: the first call with offset 0 (or none) replaces the file, each next call passes offset = the bytes written so far (the file must be exactly that long; the result's size says it) and is appended once verified. append adds to the end; mode is octal like "644".`,
+      description: `Writes a remote file safely (temp file, SHA-256 check, rename). Content over ${LIMITS.content} characters goes in chunks, each with offset = bytes written so far.`,
       input: {
         session_id: sessionId,
-        path: z.string().min(1).max(LIMITS.path),
-        content: z.string().max(LIMITS.content),
+        path: z.string().min(1).max(LIMITS.path).describe('Remote path'),
+        content: z.string().max(LIMITS.content).describe('The file, or this chunk of it'),
         encoding: z.enum(['utf8', 'base64']).optional().describe('Of content (default utf8)'),
         offset: z
           .number()
           .int()
           .min(0)
           .optional()
-          .describe(
-            'Byte offset of this chunk: the current file size (0 or none: replace the file)',
-          ),
-        append: z.boolean().optional(),
+          .describe('Bytes written so far, to add this chunk (0 or none: replace)'),
+        append: z.boolean().optional().describe('Add to the end of the file'),
         mode: z
           .string()
           .max(4)
           .regex(/^[0-7]{3,4}$/)
-          .optional(),
-      },
-      output: {
-        path: z.string(),
-        bytes: z.number().int(),
-        sha256: z.string().describe('Of the bytes this call wrote'),
-        size: z.number().int().optional().describe('The file size after a chunk or append'),
+          .optional()
+          .describe('Octal, like "644"'),
       },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
