@@ -14,6 +14,7 @@ import type { SessionTools } from './cluster.js';
 import { decodeBase32, verifyTotp } from '../src/secrets/totp.js';
 import { loadScenario, mergeFaults, type FaultOverrides, type Scenario } from './scenario.js';
 import { LabSession, type PtyRequest } from './session.js';
+import { loadNodePty } from './shell.js';
 
 const { Server, utils } = ssh2;
 
@@ -80,6 +81,7 @@ function sameSecret(given: string, expected: string): boolean {
 
 /** Starts the lab's SSH server on 127.0.0.1 and resolves once it listens. */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  await loadNodePty();
   const loaded =
     typeof options.scenario === 'object' ? options.scenario : loadScenario(options.scenario);
   const scenario: Scenario = { ...loaded, faults: mergeFaults(loaded.faults, options.faults) };

@@ -1,7 +1,36 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodePty from 'node-pty';
+import type * as NodePtyModule from 'node-pty';
 import type { IPty } from 'node-pty';
+import { GatewalkError } from '../src/errors.js';
+
+type NodePty = typeof NodePtyModule;
+let nodePty: NodePty | undefined;
+
+/**
+ * Loads node-pty, the lab's only native module. It is an optional dependency (it needs a C++
+ * toolchain where no prebuilt binary fits): only the lab and the demo use it, loaded here, so
+ * `serve`, `run`, `open` and `validate` work where it could not be installed. startLab calls
+ * this first: a missing node-pty is said at once, not at the first login.
+ */
+export async function loadNodePty(): Promise<NodePty> {
+  if (nodePty) return nodePty;
+  try {
+    const loaded = (await import('node-pty')) as NodePty & { default?: NodePty };
+    // node-pty is CommonJS: its exports arrive as the default export.
+    nodePty = loaded.default ?? loaded;
+    return nodePty;
+  } catch (err) {
+    throw new GatewalkError(
+      'lab_no_node_pty',
+      'the lab and the demo need node-pty, an optional dependency that could not be loaded ' +
+        `(${(err as Error).message.split('\n')[0]}). Install it next to gatewalk ` +
+        '(npm install -g node-pty, or npm install node-pty in a checkout; it needs make, g++ and ' +
+        'python3 where no prebuilt binary fits). serve, run, open and validate do not need it.',
+      { cause: err },
+    );
+  }
+}
 
 export interface MasterShellOptions {
   bash: string;
@@ -29,6 +58,7 @@ export function shellQuote(text: string): string {
  * first on PATH. Raw bytes both ways (encoding null): the lab never re-encodes what a shell says.
  */
 export function startMasterShell(o: MasterShellOptions): IPty {
+  if (!nodePty) throw new Error('startMasterShell before loadNodePty (startLab loads it)');
   const sigil = o.user === 'root' ? '#' : '$';
   const ps1 = o.prompt
     .replaceAll('{user}', o.user)

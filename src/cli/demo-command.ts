@@ -10,6 +10,7 @@ import { GatewalkError } from '../errors.js';
 import { startInstance } from '../mcp/instance.js';
 import { packagePath } from '../paths.js';
 import type { CliIo } from './io.js';
+import { ALL_CAPS } from '../mcp/caps.js';
 
 export const DEMO_USAGE = `Usage: gatewalk demo [--port N] [--runtime DIR] [--viewer-port N] [--pace MS] [--hold]
 
@@ -56,6 +57,8 @@ export async function runDemoCommand(args: string[], io: CliIo): Promise<void> {
     runtimeRoot,
     watchProfiles: false,
     clientLabel: 'demo',
+    // The demo uses every tool group (files, targets...).
+    caps: ALL_CAPS,
   });
   const client = new Client({ name: 'gatewalk-demo', version: '1.0.0' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

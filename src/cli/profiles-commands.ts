@@ -153,7 +153,7 @@ export function runProfilesCommand(args: string[], io: CliIo): number {
       if (params.length > 0) io.out(`  params: ${params.join(', ')}`);
       io.out(`  hops:   ${p.hops.join(' -> ')}`);
     }
-    if (profiles.length === 0) io.out('no profiles');
+    if (profiles.length === 0) io.out(`no profiles (looked in ${result.registry.from.join(', ')})`);
   }
   for (const d of result.errors) io.err(formatDiagnostic(d));
   if (result.errors.length > 0)

@@ -1,6 +1,6 @@
 // gatewalk serve: MCP over stdio (nothing but protocol on stdout), or Streamable HTTP on
 // 127.0.0.1 with a bearer token.
-import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -18,11 +18,13 @@ export const SERVE_USAGE = `Usage: gatewalk serve [options]
 
 MCP server over stdio (the way Claude Code, Codex CLI and the MCP Inspector start it).
 
-  --profiles DIR     profile folder or file (repeatable; default GATEWALK_PROFILES, ./profiles)
+  --profiles DIR     profile folder or file (repeatable; default GATEWALK_PROFILES, else
+                     ./profiles, else ~/.config/gatewalk/profiles)
   --caps LIST        tool groups served beside the core tools, comma-separated, or all:
 ${CAPS_USAGE}
   --http PORT        serve Streamable HTTP on 127.0.0.1:PORT/mcp instead (0: any free port);
-                     token from GATEWALK_HTTP_TOKEN, else generated and printed on stderr
+                     token from GATEWALK_HTTP_TOKEN, else kept in <runtime>/http-token
+                     (made 0600 on first start)
   --runtime DIR      runtime root (default $XDG_STATE_HOME/gatewalk or ~/.local/state/gatewalk)
   --allow-direct     open_session also takes user@host[:port] and ~/.ssh/config aliases
   --idle-close MIN   close sessions idle this many minutes (default 60; 0: never)
@@ -115,7 +117,8 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     instance.warmUp();
     await startViewer();
     const port = Number(values.http);
-    const token = io.env.GATEWALK_HTTP_TOKEN || randomBytes(24).toString('base64url');
+    const { stableToken, TOKEN_FILE } = await import('../mcp/token.js');
+    const token = io.env.GATEWALK_HTTP_TOKEN || stableToken(instance.runtime.root);
     const { listenHttp } = await import('../mcp/http.js');
     const http = await listenHttp({
       port,
@@ -129,7 +132,10 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     });
     instance.runtime.update({ http_url: http.url });
     io.err(`gatewalk: MCP on ${http.url}`);
-    if (!io.env.GATEWALK_HTTP_TOKEN) io.err(`gatewalk: bearer token ${token}`);
+    if (!io.env.GATEWALK_HTTP_TOKEN)
+      io.err(
+        `gatewalk: bearer token ${token} (kept in ${join(instance.runtime.root, TOKEN_FILE)})`,
+      );
     io.onShutdown(async () => {
       await stop('SIGINT/SIGTERM');
       await http.close();

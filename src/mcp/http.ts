@@ -57,6 +57,9 @@ function use(entry: Entry, res: ServerResponse): void {
   });
 }
 
+/** No OAuth here: the token is given out of band (GATEWALK_HTTP_TOKEN or the token file). */
+const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="gatewalk"' };
+
 function sameToken(given: string, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -78,8 +81,13 @@ function hostAllowed(host: string | undefined, port: number): boolean {
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
 }
 
-function refuse(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function refuse(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message }, id: null }));
 }
 
@@ -128,7 +136,13 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
         return refuse(res, 403, `Origin ${req.headers.origin} not allowed`);
       const auth = req.headers.authorization ?? '';
       if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), options.token))
-        return refuse(res, 401, 'missing or wrong bearer token (Authorization: Bearer <token>)');
+        // RFC 6750: a 401 names its scheme, so a client knows to send `Authorization: Bearer`.
+        return refuse(
+          res,
+          401,
+          'missing or wrong bearer token (Authorization: Bearer <token>)',
+          UNAUTHORIZED_HEADERS,
+        );
       if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp')
         return refuse(res, 404, 'the MCP endpoint is /mcp');
       const body = req.method === 'POST' ? await readJson(req) : undefined;

@@ -71,7 +71,7 @@ export function loadProfiles(
   if (lint) for (const flat of checked.flat.values()) diagnostics.push(...lintProfile(flat));
   const all = sortDiagnostics(diagnostics);
   return {
-    registry: new ProfileRegistry(checked.flat),
+    registry: new ProfileRegistry(checked.flat, paths),
     files,
     errors: all.filter((d) => d.severity === 'error'),
     warnings: all.filter((d) => d.severity === 'warning'),
@@ -80,7 +80,16 @@ export function loadProfiles(
 
 /** The loaded, checked profiles by name. */
 export class ProfileRegistry {
-  constructor(private readonly flat: Map<string, FlatProfile>) {}
+  /** `from`: the files and folders the profiles were read from, for messages that name them. */
+  constructor(
+    private readonly flat: Map<string, FlatProfile>,
+    readonly from: readonly string[] = [],
+  ) {}
+
+  /** What to say when nothing can be opened: the folders tried, so the person knows where to look. */
+  noneLoaded(): string {
+    return this.from.length > 0 ? `none loaded (looked in ${this.from.join(', ')})` : 'none loaded';
+  }
 
   names(): string[] {
     return [...this.flat.keys()].sort();
@@ -134,7 +143,7 @@ export class ProfileRegistry {
     if (!flat) {
       throw new GatewalkError(
         'profile_unknown',
-        `no profile "${shown(name)}"${suggestion(name, this.names())}; profiles: ${this.openable().join(', ') || 'none loaded'}`,
+        `no profile "${shown(name)}"${suggestion(name, this.names())}; profiles: ${this.openable().join(', ') || this.noneLoaded()}`,
       );
     }
     if (flat.abstract) {

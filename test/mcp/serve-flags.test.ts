@@ -1,6 +1,6 @@
 // `gatewalk serve --http-idle`: checked before anything starts, and it reaches the HTTP
 // transport (an unused MCP session expires after it).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +90,39 @@ describe('serve --http-idle', () => {
       expect(after.status).toBe(404);
     } finally {
       await stop();
+      rmSync(runtime, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps its bearer token 0600 in the runtime folder, the same after a restart', async () => {
+    const runtime = mkdtempSync(join(tmpdir(), 'gatewalk-flags-'));
+    const tokens: string[] = [];
+    try {
+      for (let start = 0; start < 2; start++) {
+        const { io, errs, stop } = testIo(runtime);
+        delete io.env.GATEWALK_HTTP_TOKEN;
+        void runServeCommand(
+          [
+            ...['--http', '0', '--no-viewer', '--runtime', runtime],
+            '--profiles',
+            packagePath('profiles'),
+          ],
+          io,
+        );
+        const line = await until(
+          () => errs.find((l) => l.includes('bearer token')),
+          (l) => l !== undefined,
+          10_000,
+        );
+        const m = /bearer token (\S+) \(kept in (\S+)\)/.exec(line ?? '');
+        expect(m?.[2]).toBe(join(runtime, 'http-token'));
+        expect(statSync(join(runtime, 'http-token')).mode & 0o777).toBe(0o600);
+        expect(readFileSync(join(runtime, 'http-token'), 'utf8')).toContain(m?.[1] ?? '?');
+        tokens.push(m?.[1] ?? '');
+        await stop();
+      }
+      expect(tokens[0]).toBe(tokens[1]);
+    } finally {
       rmSync(runtime, { recursive: true, force: true });
     }
   });

@@ -104,7 +104,8 @@ describe('gatewalk profiles', () => {
   it('leaves out broken profiles and says why on stderr', () => {
     const t = io({}, broken);
     expect(runProfilesCommand(['--profiles', '.'], t.io)).toBe(1);
-    expect(t.out).toEqual(['no profiles']);
+    // The message names the folders it looked in.
+    expect(t.out).toEqual([`no profiles (looked in ${broken})`]);
     expect(t.err.at(-1)).toBe('some profiles were left out: run gatewalk validate for details');
   });
 });

@@ -17,7 +17,7 @@ export function registerListProfiles(server: McpServer, ctx: ToolContext): void 
       const profiles = registry.openable().map((n) => registry.resolveForListing(n));
       const text = profiles.length
         ? profiles.map((p) => `${p.name}: ${p.description} (${p.hops.join(' -> ')})`).join('\n')
-        : 'no profiles loaded: check the --profiles folders';
+        : `no profiles loaded (looked in ${registry.from.join(', ')}): put profile files there, or start gatewalk serve with --profiles DIR`;
       return ok({ profiles }, text);
     },
   );
