@@ -3,6 +3,7 @@
 // only when asked for (`--caps`): tools/list goes to the model on every turn (issue 14).
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Cap } from './caps.js';
+import { registerTranscriptResources } from './resources.js';
 import type { ToolContext } from './result.js';
 import { registerCloseSession } from './tools/close-session.js';
 import { registerExecuteCommand } from './tools/execute-command.js';
@@ -69,5 +70,7 @@ export function createServer(deps: ServerDeps): McpServer {
   );
   const caps = new Set<string>(['core', ...(deps.caps ?? [])]);
   for (const [group, register] of TOOLS) if (caps.has(group)) register(server, deps);
+  // Resources cost nothing per turn (clients list them on demand): always served.
+  registerTranscriptResources(server, deps);
   return server;
 }

@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { transcriptLink } from '../resources.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
@@ -17,10 +18,12 @@ export function registerCloseSession(server: McpServer, ctx: ToolContext): void 
       // Queued behind calls already made on it, so they finish before the hops are left.
       if (session.state === 'ready') await session.serial(() => ctx.manager.close(session.id));
       else await ctx.manager.close(session.id);
-      return ok(
+      const result = ok(
         { session_id: session.id, closed: true, transcript: session.transcript.path },
         `session ${session.id} closed; transcript ${session.transcript.path}`,
       );
+      result.content.push(transcriptLink(session.id));
+      return result;
     },
   );
 }

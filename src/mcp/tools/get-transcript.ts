@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { tailTranscript } from '../../sessions/transcript.js';
+import { transcriptLink } from '../resources.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
@@ -37,7 +38,10 @@ export function registerGetTranscript(server: McpServer, ctx: ToolContext): void
           return `${String(t ?? '')} ${String(type)} ${JSON.stringify(rest)}`;
         })
         .join('\n');
-      return ok({ path: session.transcript.path, events }, text || 'empty transcript');
+      const result = ok({ path: session.transcript.path, events }, text || 'empty transcript');
+      // The whole transcript, for a client that reads resources.
+      result.content.push(transcriptLink(session.id));
+      return result;
     },
   );
 }
