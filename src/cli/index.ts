@@ -22,7 +22,7 @@ Commands:
   demo        start the lab, the MCP server and the viewer, and act as an agent over MCP
   help        show this help
 
-gatewalk --version prints the version.`;
+gatewalk -V (--version) prints the version; gatewalk <command> --help shows a command's options.`;
 
 const io: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -92,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       await (await import('./demo-command.js')).runDemoCommand(args, io);
       return 0;
     case '--version':
+    case '-V':
     case '-v': {
       const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as {
         version: string;
@@ -117,14 +118,23 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // Errors a user can cause get their message; anything else is a bug and keeps its stack.
-    if (isGatewalkError(err)) io.err(`gatewalk: ${err.message}`);
-    else if (
+    const command = process.argv[2] ?? '';
+    if (isGatewalkError(err)) {
+      io.err(`gatewalk: ${err.message}`);
+      // A usage mistake is 2, as for every parse error below.
+      if (err.code === 'usage') {
+        process.exitCode = 2;
+        return;
+      }
+    } else if (
       err instanceof Error &&
       err.name === 'TypeError' &&
       'code' in err &&
       String(err.code).startsWith('ERR_PARSE_ARGS')
     ) {
-      io.err(`gatewalk: ${err.message}`);
+      io.err(`gatewalk ${command}: ${err.message}\nSee gatewalk ${command} --help.`);
+      process.exitCode = 2;
+      return;
     } else
       io.err(
         `gatewalk: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,

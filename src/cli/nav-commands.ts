@@ -64,6 +64,12 @@ function registryFor(io: CliIo, dirs: string[] | undefined) {
   return loaded.registry;
 }
 
+/** A usage error: what is wrong on one line, then the usage, on stderr; exit status 2. */
+function usageError(io: CliIo, command: string, what: string, usage: string): number {
+  io.err(`gatewalk ${command}: ${what}\n\n${usage}`);
+  return 2;
+}
+
 /** One stderr line per wait: the hop and what it waits for. */
 function progress(io: CliIo, quiet: boolean | undefined) {
   return (p: WalkProgress) => {
@@ -84,10 +90,8 @@ function opened(io: CliIo, session: NavSession, quiet: boolean | undefined): voi
 /** `gatewalk graph`. */
 export function runGraphCommand(args: string[], io: CliIo): number {
   const o = parseNavArgs(args);
-  if (o.values.help || !o.profile) {
-    io.out(GRAPH_USAGE);
-    return o.profile ? 0 : 2;
-  }
+  if (o.values.help) return (io.out(GRAPH_USAGE), 0);
+  if (!o.profile) return usageError(io, 'graph', 'which profile?', GRAPH_USAGE);
   const profile = registryFor(io, o.values.profiles).resolve(o.profile, o.params);
   io.out(mermaidGraph(profile.name, compileProgram(profile)));
   return 0;
@@ -96,10 +100,8 @@ export function runGraphCommand(args: string[], io: CliIo): number {
 /** `gatewalk open`: resolves with the exit status once the user is done. */
 export async function runOpenCommand(args: string[], io: CliIo): Promise<number> {
   const o = parseNavArgs(args);
-  if (o.values.help || !o.profile) {
-    io.out(OPEN_USAGE);
-    return o.profile ? 0 : 2;
-  }
+  if (o.values.help) return (io.out(OPEN_USAGE), 0);
+  if (!o.profile) return usageError(io, 'open', 'which profile?', OPEN_USAGE);
   const terminal = io.terminal;
   if (!terminal)
     throw new GatewalkError(
@@ -164,13 +166,16 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
     const parse =
       err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
     if (!parse && !(isGatewalkError(err) && err.code === 'usage')) throw err;
-    io.err(`gatewalk: ${(err as Error).message}\n\n${RUN_USAGE}`);
-    return 2;
+    return usageError(io, 'run', (err as Error).message, RUN_USAGE);
   }
-  if (o.values.help || !o.profile || !o.command) {
-    io.out(RUN_USAGE);
-    return o.values.help ? 0 : 2;
-  }
+  if (o.values.help) return (io.out(RUN_USAGE), 0);
+  if (!o.profile || !o.command)
+    return usageError(
+      io,
+      'run',
+      o.profile ? 'which command? (after --)' : 'which profile and command?',
+      RUN_USAGE,
+    );
   const timeoutMs = Number(o.values.timeout ?? 30) * 1000;
   let session: NavSession;
   try {

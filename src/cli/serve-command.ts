@@ -53,7 +53,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     },
   });
   if (values.help) {
-    io.err(SERVE_USAGE);
+    io.out(SERVE_USAGE);
     return 0;
   }
   const idle = values['idle-close'] === undefined ? 60 : Number(values['idle-close']);
