@@ -13,15 +13,26 @@ export const GRAPH_USAGE = `Usage: gatewalk graph <profile> [-p key=value]... [-
 
 Prints the profile's walk as a Mermaid state diagram (paste it into any Mermaid viewer).`;
 
-export const OPEN_USAGE = `Usage: gatewalk open <profile> [-p key=value]... [--profiles DIR]... [--quiet]
+export const OPEN_USAGE = `Usage: gatewalk open <profile> [-p key=value]... [--profiles DIR]... [-q] [-v]
 
 Walks the profile's hops, then hands you the terminal: you type in the last hop's shell as
-if you had logged in by hand. Ctrl-] detaches (the session is closed); resizes follow.`;
+if you had logged in by hand. Ctrl-] detaches (the session is closed); resizes follow.
+  -p key=value     a parameter of the profile (repeatable)
+  --profiles DIR   profile folder or file (repeatable)
+  -q, --quiet      no progress on stderr
+  -v, --verbose    progress per wait, with the regex awaited (default: one line per hop)`;
 
-export const RUN_USAGE = `Usage: gatewalk run <profile> [-p key=value]... [--timeout S] [--quiet] -- <command>
+export const RUN_USAGE = `Usage: gatewalk run <profile> [-p key=value]... [--timeout S] [-q] [-v] -- <command>
 
 Walks the profile's hops, runs one command at the last prompt, prints exactly its output, then
-leaves every hop. Exit status, as ssh's:
+leaves every hop. The command runs in a terminal (PTY), as with ssh -t: its stdout and stderr
+arrive merged on gatewalk's stdout, and gatewalk's stdin is not forwarded to it.
+  -p key=value     a parameter of the profile (repeatable)
+  --profiles DIR   profile folder or file (repeatable)
+  --timeout S      seconds the command may take (default 30)
+  -q, --quiet      no progress on stderr
+  -v, --verbose    progress per wait, with the regex awaited (default: one line per hop)
+Exit status, as ssh's:
   N     the remote command's exit code (shell: posix hops; 0 on prompt-only hops). A command
         that ends the hop's shell (exit 7) gives the status the hop reports: the SSH channel's
         on the first hop, kubectl's "command terminated with exit code N" further in
@@ -39,6 +50,7 @@ function parseNavArgs(args: string[]) {
       param: { type: 'string', short: 'p', multiple: true },
       profiles: { type: 'string', multiple: true },
       quiet: { type: 'boolean', short: 'q' },
+      verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
       timeout: { type: 'string' },
     },
@@ -70,10 +82,22 @@ function usageError(io: CliIo, command: string, what: string, usage: string): nu
   return 2;
 }
 
-/** One stderr line per wait: the hop and what it waits for. */
-function progress(io: CliIo, quiet: boolean | undefined) {
+/**
+ * Progress on stderr: one line per hop entered, with the time since the start; with -v, one line
+ * per wait instead, with what it waits for.
+ */
+function progress(io: CliIo, quiet: boolean | undefined, verbose: boolean | undefined) {
+  const started = performance.now();
+  let shown = 0;
   return (p: WalkProgress) => {
     if (quiet || !p.waitingFor) return;
+    if (!verbose) {
+      if (p.hop <= shown) return;
+      shown = p.hop;
+      const s = ((performance.now() - started) / 1000).toFixed(1);
+      io.err(`gatewalk: [${p.hop}/${p.hops}] ${p.name}… (${s} s)`);
+      return;
+    }
     const what = p.waitingFor.map((x) => `/${x}/`).join(' or ');
     io.err(
       `gatewalk: [${p.hop}/${p.hops}] ${p.name}: waiting for ${what.length > 100 ? `${what.slice(0, 99)}…` : what}`,
@@ -113,7 +137,7 @@ export async function runOpenCommand(args: string[], io: CliIo): Promise<number>
   const { closeSession, openSession } = await import('../navigator/session.js');
   const session = await openSession(registry.resolve(o.profile, o.params), {
     lookup: (n) => registry.resolveVia(n),
-    onProgress: progress(io, o.values.quiet),
+    onProgress: progress(io, o.values.quiet, o.values.verbose),
   });
   opened(io, session, o.values.quiet);
   const { pty } = session;
@@ -184,7 +208,7 @@ export async function runRunCommand(args: string[], io: CliIo): Promise<number> 
     const { openSession } = await import('../navigator/session.js');
     const opening = openSession(profile, {
       lookup: (n) => registry.resolveVia(n),
-      onProgress: progress(io, o.values.quiet),
+      onProgress: progress(io, o.values.quiet, o.values.verbose),
     });
     // The command's modules load while the connection and the walk wait on the remote.
     import('../shell/executor.js').catch(() => undefined);

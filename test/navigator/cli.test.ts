@@ -21,7 +21,7 @@ describe('gatewalk run, graph and open', () => {
   it('run walks, runs one command and prints just its output', async () => {
     const t = io();
     const code = await runRunCommand(
-      ['orders-pod', '-p', `lab_port=${lab.port}`, '--', 'grep -c ERROR var/log/app/app.log'],
+      ['orders-pod', '-v', '-p', `lab_port=${lab.port}`, '--', 'grep -c ERROR var/log/app/app.log'],
       t.io,
     );
     expect(code).toBe(0);
@@ -50,6 +50,15 @@ describe('gatewalk run, graph and open', () => {
     );
     expect(quiet.err).toEqual([]);
     expect(quiet.out.join('')).toMatch(/^user=\S+ home=home\n$/);
+    // By default: one short line per hop, with the time since the start.
+    const short = io();
+    await runRunCommand(['orders-pod', '-p', `lab_port=${lab.port}`, '--', 'true'], short.io);
+    expect(short.err.slice(0, 3).map((l) => l.replace(/\(\d+\.\d s\)$/, '(N s)'))).toEqual([
+      'gatewalk: [1/3] menu… (N s)',
+      'gatewalk: [2/3] master… (N s)',
+      'gatewalk: [3/3] pod… (N s)',
+    ]);
+    expect(short.err.at(-1)).toMatch(/^gatewalk: orders-pod open in \d+ ms/);
   });
 
   it("run exits with the remote command's exit code", async () => {
