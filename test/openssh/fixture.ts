@@ -38,7 +38,15 @@ export function useEntryLab(started: (lab: OpenSshLab) => void) {
   return { open, timings };
 }
 
-export const re = (source: string) => new RegExp(source);
+/**
+ * A prompt regex for the expect-style client, which reads the whole stream: blank rows a
+ * full-screen program (tmux) draws below the prompt may come in the same read as the prompt, so
+ * a final `$` also allows whitespace before the end.
+ */
+export const re = (source: string) =>
+  new RegExp(
+    source.endsWith('$') && !source.endsWith('\\$') ? `${source.slice(0, -1)}\\s*$` : source,
+  );
 
 /** Sends a line, waits for `pattern`, and returns what arrived meanwhile (stripped). */
 export async function step(
