@@ -16,3 +16,22 @@ export function collectingIo(cwd = packageRoot()): { io: CliIo; out: string[]; e
   };
   return { io, out, err };
 }
+
+/**
+ * A CliIo for `gatewalk serve` in a test: its stderr lines, and `stop` to run what the command
+ * registered for SIGINT/SIGTERM (over HTTP, serve runs until then).
+ */
+export function serveIo(runtime: string, token: string) {
+  const errs: string[] = [];
+  const stops: (() => void | Promise<void>)[] = [];
+  const io: CliIo = {
+    out: () => undefined,
+    write: () => undefined,
+    err: (line) => errs.push(line),
+    onShutdown: (h) => stops.push(h),
+    onToggle: () => undefined,
+    env: { PATH: process.env.PATH ?? '', HOME: runtime, GATEWALK_HTTP_TOKEN: token },
+    cwd: runtime,
+  };
+  return { io, errs, stop: async () => Promise.all(stops.map((h) => h())) };
+}

@@ -1,28 +1,15 @@
 // `gatewalk serve --http-idle`: checked before anything starts, and it reaches the HTTP
 // transport (an unused MCP session expires after it).
+import { serveIo } from '../helpers/io.js';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
 import { runServeCommand } from '../../src/cli/serve-command.js';
 import { packagePath } from '../../src/paths.js';
 import { until } from './helpers.js';
 
-function testIo(runtime: string) {
-  const errs: string[] = [];
-  const stops: (() => void | Promise<void>)[] = [];
-  const io: CliIo = {
-    out: () => undefined,
-    write: () => undefined,
-    err: (line) => errs.push(line),
-    onShutdown: (h) => stops.push(h),
-    onToggle: () => undefined,
-    env: { PATH: process.env.PATH ?? '', HOME: runtime, GATEWALK_HTTP_TOKEN: 'tok-123' },
-    cwd: runtime,
-  };
-  return { io, errs, stop: async () => Promise.all(stops.map((h) => h())) };
-}
+const testIo = (runtime: string) => serveIo(runtime, 'tok-123');
 
 describe('serve --http-idle', () => {
   it('refuses a value that is not minutes, before anything starts', async () => {

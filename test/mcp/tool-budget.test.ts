@@ -1,6 +1,7 @@
 // The tool list's cost (issue 14): tools/list goes to the model on every turn, so the default
 // tool set stays within a budget of characters on the wire, every parameter says what it is, no
 // schema uses a form some clients reject, and the other tool groups come only with --caps.
+import { serveIo } from '../helpers/io.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,6 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../lab/server.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { runServeCommand, SERVE_USAGE } from '../../src/cli/serve-command.js';
 import { ALL_CAPS, CAP_GROUPS, parseCaps, type Cap } from '../../src/mcp/caps.js';
 import { packagePath } from '../../src/paths.js';
@@ -147,20 +147,7 @@ describe('params given as numbers and booleans', () => {
 });
 
 describe('gatewalk serve --caps', () => {
-  function testIo(runtime: string) {
-    const errs: string[] = [];
-    const stops: (() => void | Promise<void>)[] = [];
-    const io: CliIo = {
-      out: () => undefined,
-      write: () => undefined,
-      err: (line) => errs.push(line),
-      onShutdown: (h) => stops.push(h),
-      onToggle: () => undefined,
-      env: { PATH: process.env.PATH ?? '', HOME: runtime, GATEWALK_HTTP_TOKEN: 'tok-caps' },
-      cwd: runtime,
-    };
-    return { io, errs, stop: async () => Promise.all(stops.map((h) => h())) };
-  }
+  const testIo = (runtime: string) => serveIo(runtime, 'tok-caps');
 
   it('lists the groups in its usage', () => {
     for (const cap of ALL_CAPS)
