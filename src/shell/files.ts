@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GatewalkError } from '../errors.js';
-import type { Pty } from '../terminal/pty.js';
 import type { ShellExecutor } from './executor.js';
-import { redactSecrets } from './framing.js';
+import type { FileRecord } from './file-record.js';
 
 // Files through the current hop's shell, where SFTP cannot reach (inside a pod behind a menu):
 // base64 over the terminal, in chunks, verified end to end with SHA-256.
@@ -19,51 +18,6 @@ export function detail(text: string, max = ERROR_DETAIL): string {
   if (t.length <= max) return t;
   const half = Math.floor((max - 40) / 2);
   return `${t.slice(0, half)} [... ${t.length - 2 * half} characters ...] ${t.slice(-half)}`;
-}
-
-/**
- * Keeps a file's content, which crosses the terminal base64-encoded, out of the session's
- * transcript (issue 13): what the terminal shows meanwhile is not recorded, the data typed is
- * not recorded, and a placeholder says what moved.
- */
-export interface FileRecord {
-  /** Runs `fn` with what the terminal shows kept out of the transcript. */
-  hidden<T>(fn: () => Promise<T>): Promise<T>;
-  /** Types data for the remote side without recording it. */
-  type(data: string): void;
-  /** Records what moved instead: `[read_file /path: N bytes]`. */
-  placeholder(text: string): void;
-}
-
-/**
- * A FileRecord for a session's PTY and transcript. The transcript records the PTY's `display`
- * stream (sessions/session.ts recordPty): its listeners are set aside while a file moves.
- */
-export function fileRecord(pty: Pty, transcript: { received(data: string): void }): FileRecord {
-  return {
-    hidden: (fn) => pty.quietly(fn),
-    type: (data) => pty.writeQuiet(data),
-    placeholder(text) {
-      transcript.received(`${text}\r\n`);
-    },
-  };
-}
-
-/**
- * A file's content with the session's secret values masked (the same redaction as command
- * output), byte for byte, so binary files are covered too. `masked` says whether any was.
- */
-export function redactFile(
-  content: Buffer,
-  secrets: Set<string>,
-): { content: Buffer; masked: boolean } {
-  if (secrets.size === 0) return { content, masked: false };
-  const asBytes = new Set([...secrets].map((s) => Buffer.from(s, 'utf8').toString('latin1')));
-  const text = content.toString('latin1');
-  const redacted = redactSecrets(text, asBytes);
-  return redacted === text
-    ? { content, masked: false }
-    : { content: Buffer.from(redacted, 'latin1'), masked: true };
 }
 
 /** Single-quotes a word for a POSIX shell. */

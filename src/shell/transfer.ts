@@ -11,14 +11,8 @@ import {
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { GatewalkError } from '../errors.js';
 import type { ShellExecutor } from './executor.js';
-import {
-  MAX_FILE_BYTES,
-  readRemoteFile,
-  redactFile,
-  shPath,
-  writeRemoteFile,
-  type FileRecord,
-} from './files.js';
+import { redactFile, type FileRecord } from './file-record.js';
+import { MAX_FILE_BYTES, readRemoteFile, shPath, writeRemoteFile } from './files.js';
 
 export type OnConflict = 'fail' | 'overwrite' | 'rename';
 

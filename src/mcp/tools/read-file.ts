@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-import { fileRecord, readRemoteFile, redactFile } from '../../shell/files.js';
+import { fileRecord, redactFile } from '../../shell/file-record.js';
+import { readRemoteFile } from '../../shell/files.js';
 import { LIMITS } from '../limits.js';
 import { guardRead } from '../policy-guard.js';
 import { encodedBytes, ok, progress, tool, type ToolContext } from '../result.js';

@@ -2,7 +2,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
-import { fileRecord, MAX_FILE_BYTES } from '../../shell/files.js';
+import { fileRecord } from '../../shell/file-record.js';
+import { MAX_FILE_BYTES } from '../../shell/files.js';
 import { download, upload } from '../../shell/transfer.js';
 import { LIMITS } from '../limits.js';
 import { guardRead, guardWrite } from '../policy-guard.js';

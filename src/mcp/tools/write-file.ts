@@ -1,7 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { guardWrite } from '../policy-guard.js';
-import { fileRecord, writeRemoteFile } from '../../shell/files.js';
+import { fileRecord } from '../../shell/file-record.js';
+import { writeRemoteFile } from '../../shell/files.js';
 import { LIMITS } from '../limits.js';
 import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
