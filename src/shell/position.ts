@@ -168,8 +168,11 @@ export class PromptLine {
       if (s.by) this.typed(s.data);
       else if (ENDS_LINE.test(s.data)) this.state = 'clean';
     };
-    const onRaw = () => {
+    const onRaw = (chunk: Buffer) => {
       this.lastHeard = performance.now();
+      // A line break after a line the caller entered: the shell has moved past that line (its
+      // echo and Enter); a chunk without one may be a late prompt of the command before.
+      if (this.enteredAt !== null && chunk.includes(0x0a)) this.enteredAt = null;
     };
     pty.on('sent', onSent);
     pty.on('raw', onRaw);
@@ -198,24 +201,25 @@ export class PromptLine {
   private enteredAt: number | null = null;
 
   /**
-   * Resolves once the remote has sent something since the caller last entered a line at the
+   * Resolves once the remote has sent a line break since the caller last entered a line at the
    * prompt (at once if it has, or if none was), or after `ms`: the screen then shows what that
    * line led to, not the prompt it was typed at. Listeners on 'raw' run before the chunk is parsed; the promise
    * settles after, in a microtask.
    */
   answered(ms: number): Promise<void> {
-    if (this.enteredAt === null || this.lastHeard > this.enteredAt) {
-      this.enteredAt = null;
-      return Promise.resolve();
-    }
+    if (this.enteredAt === null) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.pty.off('raw', done);
+        this.pty.off('raw', check);
         resolve();
       };
+      // onRaw (registered first) has seen the chunk by the time this runs.
+      const check = () => {
+        if (this.enteredAt === null) done();
+      };
       const timer = setTimeout(done, ms);
-      this.pty.on('raw', done);
+      this.pty.on('raw', check);
     });
   }
 
