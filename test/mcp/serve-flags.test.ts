@@ -1,6 +1,6 @@
 // `gatewalk serve --http-idle`: checked before anything starts, and it reaches the HTTP
 // transport (an unused MCP session expires after it).
-import { serveIo } from '../helpers/io.js';
+import { serveHttp, serveIo } from '../helpers/io.js';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,23 +25,8 @@ describe('serve --http-idle', () => {
 
   it('ends an unused HTTP MCP session after that many minutes', async () => {
     const runtime = mkdtempSync(join(tmpdir(), 'gatewalk-flags-'));
-    const { io, errs, stop } = testIo(runtime);
+    const { errs, stop, url } = await serveHttp(runtime, 'tok-123', ['--http-idle', '0.002']);
     try {
-      // Over HTTP, serve runs until it is told to stop (its promise never settles).
-      void runServeCommand(
-        [
-          ...['--http', '0', '--no-viewer', '--runtime', runtime],
-          ...['--profiles', packagePath('profiles'), '--http-idle', '0.002'],
-        ],
-        io,
-      );
-      const line = await until(
-        () => errs.find((l) => l.includes('MCP on http')),
-        (l) => l !== undefined,
-        10_000,
-      );
-      const url = /MCP on (\S+)/.exec(line ?? '')?.[1] as string;
-
       const post = (body: unknown, session?: string) =>
         fetch(url, {
           method: 'POST',

@@ -1,7 +1,7 @@
 // The tool list's cost (issue 14): tools/list goes to the model on every turn, so the default
 // tool set stays within a budget of characters on the wire, every parameter says what it is, no
 // schema uses a form some clients reject, and the other tool groups come only with --caps.
-import { serveIo } from '../helpers/io.js';
+import { serveHttp, serveIo } from '../helpers/io.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../lab/server.js';
 import { runServeCommand, SERVE_USAGE } from '../../src/cli/serve-command.js';
 import { ALL_CAPS, CAP_GROUPS, parseCaps, type Cap } from '../../src/mcp/caps.js';
-import { packagePath } from '../../src/paths.js';
 import { labOnFreePort } from '../helpers/lab.js';
-import { connectClient, until, type Connected } from './helpers.js';
+import { connectClient, type Connected } from './helpers.js';
 
 /** Characters of the default tools/list result, as JSON: the issue's goal. */
 const BUDGET = 10_000;
@@ -168,22 +167,9 @@ describe('gatewalk serve --caps', () => {
 
   it('serves the groups it names beside the core tools', async () => {
     const runtime = mkdtempSync(join(tmpdir(), 'gatewalk-caps-'));
-    const { io, errs, stop } = testIo(runtime);
+    const { stop, url } = await serveHttp(runtime, 'tok-caps', ['--caps', 'files,targets']);
     const client = new Client({ name: 'caps-test', version: '1.0.0' });
     try {
-      void runServeCommand(
-        [
-          ...['--http', '0', '--no-viewer', '--runtime', runtime],
-          ...['--profiles', packagePath('profiles'), '--caps', 'files,targets'],
-        ],
-        io,
-      );
-      const line = await until(
-        () => errs.find((l) => l.includes('MCP on http')),
-        (l) => l !== undefined,
-        10_000,
-      );
-      const url = /MCP on (\S+)/.exec(line ?? '')?.[1] as string;
       await client.connect(
         new StreamableHTTPClientTransport(new URL(url), {
           requestInit: { headers: { Authorization: 'Bearer tok-caps' } },
