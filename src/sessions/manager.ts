@@ -3,53 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GatewalkError } from '../errors.js';
-import type * as NavModule from '../navigator/session.js';
 import type { NavSession, OpenOptions } from '../navigator/session.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
 import { resolveSecret } from '../profiles/secrets.js';
 import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
-import type * as PositionModule from '../shell/position.js';
-import type * as ReopenModule from './reopen.js';
-import type * as SessionModule from './session.js';
 import type { ManagedSession, SessionInfo, SessionSpec } from './session.js';
-import type * as TranscriptModule from './transcript.js';
 import { directProfile, looksDirect } from './direct.js';
-
-/**
- * What a session needs: SSH (ssh2), the terminal (@xterm/headless), the walk (xstate), commands.
- * Loaded at the first open, not with the server (a few hundred ms): `gatewalk serve` answers
- * sooner. `preload()` loads them ahead, once the server is up.
- */
-interface SessionModules {
-  nav: typeof NavModule;
-  position: typeof PositionModule;
-  reopen: typeof ReopenModule;
-  session: typeof SessionModule;
-  transcript: typeof TranscriptModule;
-}
-
-let loading: Promise<SessionModules> | undefined;
-let modules: SessionModules | undefined;
-
-function sessionModules(): Promise<SessionModules> {
-  return (loading ??= Promise.all([
-    import('../navigator/session.js'),
-    import('../shell/position.js'),
-    import('./reopen.js'),
-    import('./session.js'),
-    import('./transcript.js'),
-  ]).then(([nav, position, reopen, session, transcript]) => {
-    modules = { nav, position, reopen, session, transcript };
-    return modules;
-  }));
-}
-
-/** The modules, for a session that exists (so they are loaded): no await, no interleaving. */
-function loadedModules(): SessionModules {
-  if (!modules) throw new Error('the session modules are not loaded: no session was opened');
-  return modules;
-}
+import { loadedModules, sessionModules } from './modules.js';
 
 export interface ManagerOptions {
   /** The profiles as they are now (they reload when their files change; may still load). */
