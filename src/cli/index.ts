@@ -2,10 +2,12 @@
 // The gatewalk command. The only module that touches process, argv and stdio.
 // Start-up time matters (agents start `gatewalk serve` often; `--version` should feel instant):
 // this module imports nothing heavy, and each command loads only its own modules when it runs.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { isGatewalkError } from '../errors.js';
 import { packagePath } from '../paths.js';
-import type { CliIo } from './io.js';
+import type { CliIo, StdinSource } from './io.js';
+import { Style } from './style.js';
 
 const USAGE = `Usage: gatewalk <command> [options]
 
@@ -23,6 +25,30 @@ Commands:
   help        show this help
 
 gatewalk -V (--version) prints the version; gatewalk <command> --help shows a command's options.`;
+
+/** What stdin holds, from fstat alone: nothing is read. */
+function stdinKind(): StdinSource['kind'] {
+  try {
+    const st = fstatSync(0);
+    if (st.isFIFO() || st.isSocket()) return 'data';
+    if (st.isFile()) return st.size > 0 ? 'data' : 'none';
+    // A character device that is no terminal: /dev/null.
+    return isatty(0) ? 'tty' : 'none';
+  } catch {
+    // Closed (EBADF): nothing to give.
+    return 'none';
+  }
+}
+
+/** Whether the process has a controlling terminal (/dev/tty opens). */
+function hasTerminal(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'r'));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const io: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -43,6 +69,21 @@ const io: CliIo = {
   env: process.env,
   cwd: process.cwd(),
   protocol: { input: process.stdin, output: process.stdout },
+  stdin: {
+    kind: stdinKind(),
+    get stream() {
+      return process.stdin;
+    },
+  },
+  stderr: process.stderr,
+  // A person to ask (`send_secret: { ask }`) only with a controlling terminal; the module loads
+  // when a profile asks: most walks never do.
+  ...(hasTerminal()
+    ? {
+        askSecret: async (prompt: string, signal: AbortSignal) =>
+          (await import('./tty-ask.js')).askOnTty(prompt, signal),
+      }
+    : {}),
   ...(process.stdin.isTTY && process.stdout.isTTY
     ? {
         terminal: {
@@ -119,8 +160,10 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Errors a user can cause get their message; anything else is a bug and keeps its stack.
     const command = process.argv[2] ?? '';
+    // Red on a colour terminal (NO_COLOR respected): the same line otherwise.
+    const style = new Style(process.stderr, io.env, io.err);
     if (isGatewalkError(err)) {
-      io.err(`gatewalk: ${err.message}`);
+      style.error(`gatewalk: ${err.message}`);
       // A usage mistake is 2, as for every parse error below.
       if (err.code === 'usage') {
         process.exitCode = 2;
@@ -132,11 +175,11 @@ main(process.argv.slice(2)).then(
       'code' in err &&
       String(err.code).startsWith('ERR_PARSE_ARGS')
     ) {
-      io.err(`gatewalk ${command}: ${err.message}\nSee gatewalk ${command} --help.`);
+      style.error(`gatewalk ${command}: ${err.message}\nSee gatewalk ${command} --help.`);
       process.exitCode = 2;
       return;
     } else
-      io.err(
+      style.error(
         `gatewalk: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       );
     process.exitCode = 1;

@@ -16,6 +16,22 @@ export interface CliIo {
   terminal?: UserTerminal;
   /** Standard input and output as byte streams, for a protocol (`gatewalk serve` speaks MCP). */
   protocol?: { input: Readable; output: Writable };
+  /** Standard input as data for a remote command (`gatewalk run` forwards it, as ssh does). */
+  stdin?: StdinSource;
+  /** Asks the person for a secret (`send_secret: { ask }`) with echo off; absent: nobody to ask. */
+  askSecret?: (prompt: string, signal: AbortSignal) => Promise<string>;
+  /** The stream `err` writes to: a TTY gets colour and a spinner (src/cli/style.ts). */
+  stderr?: { isTTY?: boolean; write(text: string): unknown };
+}
+
+/**
+ * What standard input holds, told without reading it (fstat): `tty`, a person's terminal (not
+ * forwarded: `gatewalk open` is for that); `none`, nothing to give (/dev/null, a closed or empty
+ * file); `data`, a pipe, a socket or a file with bytes.
+ */
+export interface StdinSource {
+  kind: 'tty' | 'none' | 'data';
+  stream: Readable;
 }
 
 export interface UserTerminal {

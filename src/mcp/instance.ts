@@ -38,6 +38,10 @@ export interface InstanceOptions {
   lazy?: boolean;
   /** Tool groups served beside the core tools (`--caps`; default none). */
   caps?: readonly Cap[];
+  /** How often a long call reports that it still works (default 5 s). */
+  progressEveryMs?: number;
+  /** How often MCP task clients are told to poll (default 500 ms). */
+  taskPollMs?: number;
 }
 
 export interface Instance {
@@ -127,6 +131,8 @@ export function startInstance(options: InstanceOptions): Instance {
         version: version(),
         viewerUrl: (id) => instance.viewer?.sessionUrl(id) ?? null,
         caps: options.caps ?? [],
+        ...(options.progressEveryMs ? { progressEveryMs: options.progressEveryMs } : {}),
+        ...(options.taskPollMs ? { taskPollMs: options.taskPollMs } : {}),
       }),
     warmUp: () => {
       if (stopped) return;

@@ -2,11 +2,13 @@
 // text says what happened and what to do next (never a stack trace).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type {
-  CallToolResult,
-  ServerNotification,
-  ServerRequest,
-  ToolAnnotations,
+import {
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
 import type {
   ShapeOutput,
@@ -14,6 +16,7 @@ import type {
 } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { isGatewalkError } from '../errors.js';
 import { LIMITS } from './limits.js';
+import type { GatewalkTaskStore } from './tasks.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
 import type { SessionManager } from '../sessions/manager.js';
 
@@ -28,6 +31,10 @@ export interface ToolContext {
   log: (line: string) => void;
   /** The live viewer's URL for a session (with its token), when the viewer runs. */
   viewerUrl?: (sessionId: string) => string | null;
+  /** This connection's MCP tasks (long commands and walks may run as tasks when present). */
+  tasks?: GatewalkTaskStore;
+  /** How often a long call reports that it is still working (default 5 s). */
+  progressEveryMs?: number;
 }
 
 export function ok(data: Record<string, unknown>, text: string): CallToolResult {
@@ -176,6 +183,23 @@ export function boundResult(result: CallToolResult, limit: number = LIMITS.resul
 type Shape = ZodRawShapeCompat;
 
 /**
+ * A tool handler whose errors become isError results and whose result is bounded. A request for
+ * URL elicitation (-32042) stays a JSON-RPC error: the client shows the URL and retries.
+ */
+export function guarded<A>(
+  handler: (args: A, extra: Extra) => Promise<CallToolResult>,
+): (args: A, extra: Extra) => Promise<CallToolResult> {
+  return async (args, extra) => {
+    try {
+      return boundResult(await handler(args, extra));
+    } catch (err) {
+      if (err instanceof McpError && err.code === ErrorCode.UrlElicitationRequired) throw err;
+      return failure(err);
+    }
+  };
+}
+
+/**
  * Registers a tool whose handler's errors become isError results. No output schema is declared
  * (issue 14): they were nearly half of tools/list, sent to the model on every turn, while the
  * text of each result already says what the structured content holds. structuredContent is
@@ -201,36 +225,6 @@ export function tool<I extends Shape>(
       annotations: config.annotations,
     },
     // The SDK types the handler from the shape; ours is the same function, typed by hand.
-    (async (args: ShapeOutput<I>, extra: Extra) => {
-      try {
-        return boundResult(await handler(args, extra));
-      } catch (err) {
-        return failure(err);
-      }
-    }) as never,
+    guarded(handler) as never,
   );
-}
-
-/** Sends an MCP progress notification when the client asked for progress. */
-export function progress(extra: Extra, done: number, total: number, message: string): void {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return;
-  void extra
-    .sendNotification({
-      method: 'notifications/progress',
-      params: { progressToken: token, progress: done, total, message },
-    })
-    .catch(() => undefined);
-}
-
-/** Progress per hop entered, for walks: values must only ever grow, so repeats are dropped. */
-export function hopProgress(
-  extra: Extra,
-): (p: { hop: number; hops: number; name: string }) => void {
-  let reported = 0;
-  return (p) => {
-    if (p.hop <= reported) return;
-    reported = p.hop;
-    progress(extra, p.hop - 1, p.hops, `hop ${p.hop}/${p.hops}: ${p.name}`);
-  };
 }

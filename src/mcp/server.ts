@@ -1,10 +1,12 @@
 // The MCP server: the tools over one SessionManager. No side effects at import; the CLI (or a
 // test) creates it and connects a transport. The core tools are always served; the other groups
 // only when asked for (`--caps`): tools/list goes to the model on every turn (issue 14).
+import { InMemoryTaskMessageQueue } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Cap } from './caps.js';
 import { registerTranscriptResources } from './resources.js';
 import type { ToolContext } from './result.js';
+import { GatewalkTaskStore } from './tasks.js';
 import { registerCloseSession } from './tools/close-session.js';
 import { registerExecuteCommand } from './tools/execute-command.js';
 import { registerGetCommand } from './tools/get-command.js';
@@ -55,6 +57,8 @@ export type ServerDeps = ToolContext & {
   version: string;
   /** Tool groups served beside the core (default none). */
   caps?: readonly Cap[];
+  /** How often task clients are told to poll (default 500 ms). */
+  taskPollMs?: number;
 };
 
 const INSTRUCTIONS = `gatewalk reaches hosts and pods behind SSH bastions (menus, OTPs, jump shells).
@@ -64,13 +68,32 @@ status awaiting_input: answer with send_text (sensitive: true for secrets) or in
 close_session when done.`;
 
 export function createServer(deps: ServerDeps): McpServer {
+  // One task store per connection: a client sees its own tasks only.
+  const tasks = new GatewalkTaskStore(deps.taskPollMs);
   const server = new McpServer(
     { name: 'gatewalk', version: deps.version },
-    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+    {
+      instructions: INSTRUCTIONS,
+      taskStore: tasks,
+      // Questions to the person during a task (URL elicitation) reach the client through
+      // tasks/result, as 2025-11-25 has it; a task holds few.
+      taskMessageQueue: new InMemoryTaskMessageQueue(),
+      maxTaskQueueSize: 16,
+      capabilities: {
+        logging: {},
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+    },
   );
+  const closed = server.server.onclose;
+  server.server.onclose = () => {
+    closed?.();
+    tasks.close();
+  };
+  const ctx: ToolContext = { ...deps, tasks };
   const caps = new Set<string>(['core', ...(deps.caps ?? [])]);
-  for (const [group, register] of TOOLS) if (caps.has(group)) register(server, deps);
+  for (const [group, register] of TOOLS) if (caps.has(group)) register(server, ctx);
   // Resources cost nothing per turn (clients list them on demand): always served.
-  registerTranscriptResources(server, deps);
+  registerTranscriptResources(server, ctx);
   return server;
 }

@@ -54,13 +54,21 @@ export interface NavContext {
   screen: ScreenView;
 }
 
-export type NavEvent = { type: 'OUTPUT'; text: string } | { type: 'CLOSED' };
+export type NavEvent =
+  | { type: 'OUTPUT'; text: string }
+  | { type: 'CLOSED' }
+  /** The person gave the secret asked for (the io actor holds the value, not the machine). */
+  | { type: 'ANSWERED' }
+  /** Asking failed (declined, nobody can ask): the io actor holds the error. */
+  | { type: 'ASK_FAILED' };
 
 /** What the machine asks its `io` actor to do: the only side effects of a walk. */
 export type IoCommand =
   | { type: 'WRITE'; output: Output }
   /** A hop's prompt is at the cursor (`hop`: its index in the program). */
-  | { type: 'ARRIVED'; hop: number };
+  | { type: 'ARRIVED'; hop: number }
+  /** Ask a person for program secret `secret` (a `{ ask }` send_secret step is reached). */
+  | { type: 'ASK'; secret: number; label: StepLabel; timeoutMs: number };
 
 // Waits keep at least this much unconsumed output: a wait's pattern is expected near the end.
 const MAX_BUFFER = 256 * 1024;
@@ -183,6 +191,13 @@ export function buildMachine(program: Program, handlerSecret: (h: Handler) => nu
         hop: p.hop,
       })),
       fail: assign((_, p: { failure: Failure }) => ({ failure: p.failure })),
+      ask: sendTo(
+        'io',
+        (_, p: { secret: number; label: StepLabel; timeoutMs: number }): IoCommand => ({
+          type: 'ASK',
+          ...p,
+        }),
+      ),
       write: sendTo('io', (_, p: { output: Output }): IoCommand => ({
         type: 'WRITE',
         output: p.output,

@@ -1,5 +1,7 @@
 // The walk's states, as xstate config built from a program: a state per hop, and in it a state
 // per step. The guards and actions they name are the machine's (machine.ts).
+import { askTimeoutMs, isAsk } from '../profiles/secrets.js';
+import { formatMs } from '../profiles/duration.js';
 import type { Handler } from '../profiles/types.js';
 import type { Failure } from './machine.js';
 import type { Output, Program, ProgramNode } from './program.js';
@@ -72,8 +74,11 @@ export function buildStates(program: Program, handlerSecret: (h: Handler) => num
 
   const nodeStates = (hopIndex: number, node: ProgramNode): Record<string, unknown> => {
     switch (node.kind) {
-      case 'send':
+      case 'send': {
+        const ref = 'secret' in node.output ? program.secrets[node.output.secret] : undefined;
+        if (ref && isAsk(ref)) return askState(hopIndex, node, askTimeoutMs(ref));
         return { entry: write(node.output), always: { target: node.next } };
+      }
       case 'closed':
         return {
           on: { CLOSED: { target: node.next } },
@@ -128,6 +133,39 @@ export function buildStates(program: Program, handlerSecret: (h: Handler) => num
       case 'select':
         return selectStates(hopIndex, node);
     }
+  };
+
+  /**
+   * A `{ ask }` secret: the io actor asks a person now (the gateway's prompt is on screen: an
+   * OTP asked earlier could expire), the walk waits for the answer, bounded by the ask's timeout.
+   */
+  const askState = (hopIndex: number, node: ProgramNode & { kind: 'send' }, timeoutMs: number) => {
+    const delay = `t${hopIndex}_${node.id}`;
+    delays[delay] = timeoutMs;
+    const secret = 'secret' in node.output ? node.output.secret : -1;
+    return {
+      entry: [{ type: 'ask', params: { secret, label: node.label, timeoutMs } }],
+      on: {
+        ANSWERED: { target: node.next, actions: write(node.output) },
+        ASK_FAILED: {
+          target: '#nav.failed',
+          actions: [failAction(node, 'fail', 'the secret was not given', [])],
+        },
+      },
+      after: {
+        [delay]: {
+          target: '#nav.failed',
+          actions: [
+            failAction(
+              node,
+              'timeout',
+              `nobody gave the secret asked for within ${formatMs(timeoutMs)} (the ask's timeout): call again and enter it sooner, or raise \`timeout\` next to \`ask\``,
+              [],
+            ),
+          ],
+        },
+      },
+    };
   };
 
   const selectStates = (hopIndex: number, node: ProgramNode & { kind: 'select' }) => {

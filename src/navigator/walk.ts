@@ -1,6 +1,14 @@
 import { createActor, fromCallback } from 'xstate';
 import { GatewalkError } from '../errors.js';
-import { describeSecret, resolveSecret, type SecretContext } from '../profiles/secrets.js';
+import {
+  askLabel,
+  askWhere,
+  describeSecret,
+  isAsk,
+  noAskerError,
+  resolveSecret,
+  type SecretContext,
+} from '../profiles/secrets.js';
 import { totp } from '../secrets/totp.js';
 import type { Handler, ResolvedProfile } from '../profiles/types.js';
 import type { Pty } from '../terminal/pty.js';
@@ -96,7 +104,13 @@ export interface WalkOptions {
 
 /** Compiles the profile and resolves the secrets its walk types. */
 export function prepareWalk(profile: ResolvedProfile, ctx?: SecretContext) {
-  return prepareProgram(compileProgram(profile), ctx);
+  const program = compileProgram(profile);
+  // A walk that asks a person where nothing can ask fails before connecting.
+  if (!ctx?.ask) {
+    const asking = askingStep(program);
+    if (asking) return Promise.reject(noAskerError(askWhere({ ...asking, profile: profile.name })));
+  }
+  return prepareProgram(program, ctx);
 }
 
 export type PreparedProgram = Awaited<ReturnType<typeof prepareProgram>>;
@@ -113,9 +127,14 @@ export async function prepareProgram(program: Program, ctx?: SecretContext) {
     return program.secrets.length - 1;
   });
   // Read every secret before connecting (a missing one fails fast), but compute TOTP codes
-  // when they are typed: a code read early can go stale on a 30 s boundary.
+  // when they are typed: a code read early can go stale on a 30 s boundary. Asked secrets are
+  // asked when their step is reached (walk below).
   const secrets = await Promise.all(
     program.secrets.map(async (ref): Promise<() => string> => {
+      if (isAsk(ref))
+        return () => {
+          throw new GatewalkError('walk_failed', 'an asked secret was typed before it was given');
+        };
       if ('totp' in ref) {
         const seed = await resolveSecret(ref.totp, ctx);
         const code = () => {
@@ -135,7 +154,18 @@ export async function prepareProgram(program: Program, ctx?: SecretContext) {
       return () => value;
     }),
   );
-  return { program, machine, secrets };
+  return { program, machine, secrets, ask: ctx?.ask };
+}
+
+/** The first step that asks a person for its secret, with where it is; null when none does. */
+function askingStep(program: Program) {
+  for (const hop of program.hops)
+    for (const n of hop.nodes) {
+      if (n.kind !== 'send' || !('secret' in n.output)) continue;
+      const ref = program.secrets[n.output.secret];
+      if (ref && isAsk(ref)) return n.label;
+    }
+  return null;
 }
 
 /**
@@ -151,6 +181,10 @@ export async function walk(
   const { program, machine, secrets } = prepared;
   // Every secret value typed during the walk, for redaction.
   const secretValues: string[] = [];
+  // Asked secrets as given for this walk, by program secret; and why asking failed, if it did.
+  const answers = new Map<number, string>();
+  let askError: unknown = null;
+  const asking = new Set<AbortController>();
   const now = options.now ?? (() => performance.now());
   const started = now();
   const trace: TraceEntry[] = [];
@@ -158,7 +192,7 @@ export async function walk(
   const prompts: (string | null)[] = program.hops.map(() => null);
   const render = (o: Output) => {
     if (!('secret' in o)) return o.text;
-    const value = secrets[o.secret]?.() ?? '';
+    const value = answers.get(o.secret) ?? secrets[o.secret]?.() ?? '';
     secretValues.push(value);
     return value + (o.enter ? '\r' : '');
   };
@@ -172,6 +206,50 @@ export async function walk(
     pty.once('close', onClose);
     if (pty.closed) onClose();
     receive((cmd) => {
+      if (cmd.type === 'ASK') {
+        const ref = program.secrets[cmd.secret];
+        const ask = prepared.ask;
+        const where = askWhere({ ...cmd.label, profile: profile.name });
+        // Checked before connecting (prepareWalk); a program prepared otherwise fails here.
+        if (!ask || !ref || !isAsk(ref)) {
+          askError = noAskerError(where);
+          sendBack({ type: 'ASK_FAILED' } satisfies NavEvent);
+          return;
+        }
+        const controller = new AbortController();
+        asking.add(controller);
+        ask({
+          profile: profile.name,
+          hop: cmd.label.hop,
+          step: cmd.label.step,
+          source: cmd.label.source,
+          label: askLabel(ref),
+          timeoutMs: cmd.timeoutMs,
+          signal: controller.signal,
+        }).then(
+          (value) => {
+            asking.delete(controller);
+            if (controller.signal.aborted) return;
+            if (value === '') {
+              askError = new GatewalkError(
+                'secret_unavailable',
+                `${where}: the secret given was empty`,
+              );
+              sendBack({ type: 'ASK_FAILED' } satisfies NavEvent);
+              return;
+            }
+            answers.set(cmd.secret, value);
+            sendBack({ type: 'ANSWERED' } satisfies NavEvent);
+          },
+          (err: unknown) => {
+            asking.delete(controller);
+            if (controller.signal.aborted) return;
+            askError = err;
+            sendBack({ type: 'ASK_FAILED' } satisfies NavEvent);
+          },
+        );
+        return;
+      }
       if (cmd.type === 'ARRIVED') {
         pty.arrived();
         prompts[cmd.hop] = pty.screen.beforeCursor(1);
@@ -183,6 +261,9 @@ export async function walk(
     return () => {
       offText();
       pty.off('close', onClose);
+      // The walk stopped waiting (the ask's timeout, a closed connection): the asks end too.
+      for (const c of asking) c.abort();
+      asking.clear();
     };
   });
 
@@ -239,6 +320,8 @@ export async function walk(
   const end = await finished;
   const ms = now() - started;
   actor.stop();
+  // The asker's own error (declined, cannot ask) says best what happened; it names the step.
+  if (askError !== null && end.context.failure?.kind === 'fail') throw askError;
   if (end.value !== 'ready' || end.context.failure) {
     throw await walkError(profile, program, pty, end.context.failure, ms, trace, secretValues);
   }

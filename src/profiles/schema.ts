@@ -118,9 +118,12 @@ function validateBranch(branch: Schema, value: unknown): ErrorObject[] {
 
 const DURATION_PATTERN = '^\\d+(\\.\\d+)?(ms|s|m)$';
 // The validators carry their own copy of the schema: compared by content, not identity.
-let secretText: string | undefined;
+// A secret (connect, handlers) and a step's secret (which may also be `ask`) read alike.
+let secretTexts: string[] | undefined;
 const isSecretSchema = (s: unknown) =>
-  JSON.stringify(s) === (secretText ??= JSON.stringify(load().defs.secret));
+  (secretTexts ??= [load().defs.secret, load().defs.stepSecret].map((d) =>
+    JSON.stringify(d),
+  )).includes(JSON.stringify(s));
 
 /**
  * Turns ajv's errors into one message per real problem. A `oneOf` produces an error per branch;

@@ -3,14 +3,77 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { GatewalkError } from '../errors.js';
 import { totp } from '../secrets/totp.js';
+import { durationMs } from './duration.js';
 import { resolveFilePath } from './resolve.js';
-import type { RawHandler, RawProfile, RawStep, SecretRef } from './types.js';
+import type { AskRef, RawHandler, RawProfile, RawStep, SecretRef, SourceRef } from './types.js';
+
+/**
+ * A walk asking a person for a secret (`send_secret: { ask: ... }`), at the moment it reaches
+ * the step: what and where, never a value.
+ */
+export interface SecretAsk {
+  profile: string;
+  hop: string;
+  /** "step 2 (send_secret)", "step 1, then 1 (send_secret)". */
+  step: string;
+  source: SourceRef;
+  /** What to ask for (the profile's `ask` text); null for `ask: true`. */
+  label: string | null;
+  /** How long the walk waits for the answer; it fails after that (and aborts `signal`). */
+  timeoutMs: number;
+  /** Aborted when the walk stops waiting (its ask timeout, the connection closed). */
+  signal: AbortSignal;
+}
+
+/**
+ * Answers an ask with the value to type. It rejects with a GatewalkError when the person
+ * declines or cannot be asked (the walk fails with that error, unchanged). Where nothing can
+ * ask (no asker), a walk whose profile asks fails before connecting.
+ */
+export type Asker = (ask: SecretAsk) => Promise<string>;
 
 export interface SecretContext {
   env?: Record<string, string | undefined>;
   /** How long a `command` secret may take (default 15 s). */
   commandTimeoutMs?: number;
   now?: () => number;
+  /**
+   * Asks a person for `{ ask }` secrets: the MCP server asks through its viewer (src/mcp/ask.ts);
+   * a terminal front end can prompt with echo off. Without it, such a walk fails up front.
+   */
+  ask?: Asker;
+}
+
+/** How long a walk waits for a person by default (the ref's `timeout` overrides it). */
+export const ASK_TIMEOUT_MS = 5 * 60_000;
+
+export function isAsk(ref: SecretRef): ref is AskRef {
+  return 'ask' in ref;
+}
+
+export function askTimeoutMs(ref: AskRef): number {
+  const t = typeof ref.ask === 'object' ? ref.ask.timeout : undefined;
+  return t === undefined ? ASK_TIMEOUT_MS : durationMs(t);
+}
+
+/** What the person is asked for, as the profile says it; null when it does not say. */
+export function askLabel(ref: AskRef): string | null {
+  if (typeof ref.ask === 'string') return ref.ask;
+  return typeof ref.ask === 'object' ? (ref.ask.label ?? null) : null;
+}
+
+/** `profile "p", hop "h", step 2 (send_secret) at f.yaml:12:9`: where an ask comes from. */
+export function askWhere(ask: Pick<SecretAsk, 'profile' | 'hop' | 'step' | 'source'>): string {
+  const at = ask.source.file ? ` at ${ask.source.file}:${ask.source.line}:${ask.source.col}` : '';
+  return `profile "${ask.profile}", hop "${ask.hop}", ${ask.step}${at}`;
+}
+
+/** The error of a walk that would ask a person where nothing can ask one. */
+export function noAskerError(where: string): GatewalkError {
+  return new GatewalkError(
+    'secret_unavailable',
+    `${where} asks a person for a secret ({ ask }), and nothing here can ask: run \`gatewalk open\` or \`run\` from a terminal (they ask there), or \`gatewalk serve\` with its viewer on (not --no-viewer, it asks through the viewer); or give the secret as { env }, { file } or { command } instead`,
+  );
 }
 
 /** How a reference reads in an error: where the secret comes from, never what it is. */
@@ -18,6 +81,10 @@ export function describeSecret(ref: SecretRef): string {
   if ('env' in ref) return `environment variable ${ref.env}`;
   if ('file' in ref) return `file ${ref.file}`;
   if ('command' in ref) return `command \`${ref.command}\``;
+  if ('ask' in ref) {
+    const label = askLabel(ref);
+    return label === null ? 'a person (asked)' : `a person (asked: ${label})`;
+  }
   return `TOTP from ${describeSecret(ref.totp)}`;
 }
 
@@ -54,6 +121,12 @@ function runCommand(
  */
 export async function resolveSecret(ref: SecretRef, ctx: SecretContext = {}): Promise<string> {
   const env = ctx.env ?? process.env;
+  // Asked at the step that types it (the walk does that): nowhere else has a person to ask.
+  if ('ask' in ref)
+    throw new GatewalkError(
+      'secret_unavailable',
+      'a secret asked from a person ({ ask }) can only be typed by a send_secret step of a hop',
+    );
   if ('env' in ref) {
     const value = env[ref.env];
     if (value === undefined || value === '') {
@@ -152,6 +225,8 @@ export function secretProblem(
       return `file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`;
     }
   }
+  // Asked when the walk gets there: nothing to read now.
+  if ('ask' in ref) return null;
   if ('totp' in ref) {
     const seed = secretProblem(ref.totp, dir, env);
     return seed && `TOTP seed: ${seed}`;

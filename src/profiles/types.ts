@@ -3,7 +3,15 @@
 
 /** A secret by reference; file paths are absolute once loaded. */
 export type SecretRef =
-  { env: string } | { file: string } | { command: string } | { totp: SecretRef };
+  { env: string } | { file: string } | { command: string } | { totp: SecretRef } | AskRef;
+
+/**
+ * Asked from a person when the walk reaches the step (send_secret steps only, by the schema):
+ * true, what to ask for, or both that and how long to wait for the person (default 5 min).
+ */
+export interface AskRef {
+  ask: true | string | { label?: string; timeout?: RawDuration };
+}
 
 export type ParamValue = string | number | boolean;
 

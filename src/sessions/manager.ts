@@ -6,7 +6,7 @@ import { GatewalkError } from '../errors.js';
 import type { NavSession, OpenOptions } from '../navigator/session.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
-import { resolveSecret } from '../profiles/secrets.js';
+import { resolveSecret, type Asker } from '../profiles/secrets.js';
 import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
 import type { ManagedSession, SessionInfo, SessionSpec } from './session.js';
 import { directProfile, looksDirect } from './direct.js';
@@ -40,6 +40,8 @@ export interface OpenRequest {
   params?: Record<string, ParamValue>;
   label?: string | null;
   onProgress?: (p: WalkProgress) => void;
+  /** Asks a person for `{ ask }` secrets when the walk reaches them (none: such walks fail). */
+  ask?: Asker;
 }
 
 /** Closed sessions kept listed (their transcripts on disk stay, whatever the count). */
@@ -74,11 +76,15 @@ export class SessionManager {
   private openOptions(
     registry: ProfileRegistry,
     onProgress?: (p: WalkProgress) => void,
+    ask?: Asker,
   ): OpenOptions {
+    const secrets = this.options.connect?.secrets;
     return {
       ...this.options.connect,
       lookup: (n) => registry.resolveVia(n),
       ...(onProgress ? { onProgress } : {}),
+      // The asker belongs to the call that walks (its client), not to the instance.
+      ...(ask ? { secrets: { ...secrets, ask } } : {}),
     };
   }
 
@@ -121,7 +127,7 @@ export class SessionManager {
     let nav: NavSession;
     try {
       nav = await navigator.openSession(profile, {
-        ...this.openOptions(registry, request.onProgress),
+        ...this.openOptions(registry, request.onProgress, request.ask),
         onPty: (pty) => {
           for (const value of loginSecrets) pty.secrets.add(value);
           recording = sessions.recordPty(pty, transcript);
@@ -267,6 +273,7 @@ export class SessionManager {
     profileName: string,
     params: Record<string, ParamValue> = {},
     onProgress?: (p: WalkProgress) => void,
+    ask?: Asker,
   ): Promise<ManagedSession> {
     const registry = await this.options.registry();
     const session = this.get(id);
@@ -276,7 +283,7 @@ export class SessionManager {
         `command ${session.shell.busy} still runs: wait for it (get_command) or interrupt it before switching`,
       );
     const target = this.resolve(registry, profileName, params);
-    const opts = this.openOptions(registry, onProgress);
+    const opts = this.openOptions(registry, onProgress, ask);
     let nav: NavSession;
     try {
       nav = await loadedModules().nav.switchTarget(session.nav, target, opts);
@@ -299,7 +306,7 @@ export class SessionManager {
    * alive (a command ended the last hop's shell), else from scratch on a new connection. One
    * reopen at a time; close_session waits for it.
    */
-  async reopen(id: string | null | undefined, onProgress?: (p: WalkProgress) => void) {
+  async reopen(id: string | null | undefined, onProgress?: (p: WalkProgress) => void, ask?: Asker) {
     const registry = await this.options.registry();
     const session = this.get(id);
     if (session.state !== 'broken')
@@ -314,7 +321,7 @@ export class SessionManager {
       );
     const reopening = loadedModules().reopen.reopenSession(session, {
       profile: this.resolve(registry, session.spec.profile, session.spec.params),
-      options: this.openOptions(registry, onProgress),
+      options: this.openOptions(registry, onProgress, ask),
       loginSecrets: async () =>
         this.loginSecrets(
           this.resolve(await this.options.registry(), session.spec.profile, session.spec.params),

@@ -8,17 +8,20 @@ import type { Hop } from '../profiles/types.js';
 import type { Mark } from '../terminal/marks.js';
 import { frameCommand, prepareCommand, type ShellFlavor } from './framing.js';
 import { HopGuard } from './hop-guard.js';
+import { interruptRun } from './interrupt.js';
 import { PromptLine, SILENT_MS, gatewaySilent } from './position.js';
 import { probeShell, type ShellKind, type ShellProbe } from './prepare.js';
 import { RunReader } from './reader.js';
 import {
   newRun,
+  progressOf,
   resultOf,
   settleAtDeadline,
   summarize,
   waitForRun,
   waitForText,
   type Running,
+  type RunProgress,
 } from './running.js';
 import type {
   HopLeft,
@@ -126,8 +129,14 @@ export class ShellExecutor {
     // (hundreds of sessions starting at once) answers them slowly, not wrongly.
     if (this.hop.shell === 'posix' && this.flavor === null)
       await this.prepare(Math.max(10_000, options.timeoutMs ?? 30_000));
-    const run = await this.start(command, options.memoryChars, options.timeoutMs);
-    this.options.onCommand?.({ phase: 'start', id: run.id, command });
+    const run = await this.start(
+      command,
+      options.memoryChars,
+      options.timeoutMs,
+      undefined,
+      options.display,
+    );
+    this.options.onCommand?.({ phase: 'start', id: run.id, command: options.display ?? command });
     await waitForRun(run, options.timeoutMs ?? 30_000);
     this.assertAnswered(run);
     settleAtDeadline(run);
@@ -199,43 +208,16 @@ export class ShellExecutor {
     this.line.typed(data);
   }
 
-  /**
-   * Ctrl-C, and the result once the prompt is back; Ctrl-\ when Ctrl-C was not enough. Throws
-   * when neither brings the prompt back.
-   */
+  /** Ctrl-C (then Ctrl-\) for the running command; its result once the prompt is back. */
   async interrupt(graceMs = 2000): Promise<CommandResult | null> {
     const run = this.current;
     if (!run) return null;
-    run.interrupted = true;
-    // Ctrl-C twice: one that lands while the shell is still starting the program (between fork
-    // and exec) is lost; the second reaches the program. Then Ctrl-\.
-    const steps: [string, number][] = [
-      ['\x03', graceMs / 2],
-      ['\x03', graceMs / 2],
-      ['\x1c', graceMs],
-    ];
-    for (const [i, [key, wait]] of steps.entries()) {
-      // A key is typed only where the command runs: if its hop is gone, the command is over.
-      if (this.reader.hopEnded(run, run.phase === 'body' ? run.pending : '', run.tail))
-        return this.result(run);
-      this.session.pty.write(key);
-      // The tty echoes ^C, the shell prints its prompt: something always comes back.
-      if (i === 0) this.line.owe();
-      await waitForRun(run, wait);
-      if (run.phase === 'done') return this.result(run);
-    }
-    // Not a byte back to three keys: the gateway hangs, not (only) the command.
-    const silent = this.line.silentFor();
-    if (silent !== null && silent >= SILENT_MS)
-      throw gatewaySilent(
-        silent,
-        `Ctrl-C, Ctrl-C and Ctrl-\\ were typed for command ${run.id}`,
-        'The keys reach the command if the gateway answers again: get_command waits for its end',
-      );
-    throw new GatewalkError(
-      'interrupt_failed',
-      `command ${run.id} ignored Ctrl-C and Ctrl-\\; the session stays busy`,
-    );
+    return interruptRun(run, graceMs, {
+      hopEnded: (r) => this.reader.hopEnded(r, r.phase === 'body' ? r.pending : '', r.tail),
+      type: (key) => this.session.pty.write(key),
+      line: this.line,
+      result: (r) => this.result(r),
+    });
   }
 
   /**
@@ -292,6 +274,11 @@ export class ShellExecutor {
     return this.current?.id ?? null;
   }
 
+  /** The caller's command running now, as a progress report tells it. */
+  get runningNow(): RunProgress | null {
+    return this.current ? progressOf(this.current) : null;
+  }
+
   private async start(
     command: string,
     memoryChars?: number,
@@ -324,7 +311,7 @@ export class ShellExecutor {
       if (run.frame) this.session.pty.endFrame();
     };
     // gatewalk's own preparation (display '') is no caller's command.
-    run.command = display === '' ? null : command;
+    run.command = display === '' ? null : (display ?? command);
     this.current = run;
     // A person watching sees the command as typed (gatewalk's own preparation as an empty line).
     if (frame) this.session.pty.expectFrame(frame.nonce, display ?? command);

@@ -49,6 +49,28 @@ export interface Running {
   stop: () => void;
 }
 
+/** A running command as a progress report tells it. */
+export interface RunProgress {
+  id: string;
+  command: string;
+  ms: number;
+  /** Output so far, in bytes. */
+  bytes: number;
+  /** Its output stopped on a question (a password, a confirmation). */
+  asks: boolean;
+}
+
+export function progressOf(run: Running): RunProgress | null {
+  if (run.command === null || run.phase === 'done') return null;
+  return {
+    id: run.id,
+    command: run.command,
+    ms: performance.now() - run.started,
+    bytes: run.output.bytes,
+    asks: run.waitingForInput,
+  };
+}
+
 /** Resolves when the command ends (or waits for input, unless `untilDone`), or after `ms`. */
 export function waitForRun(run: Running, ms: number, untilDone = false): Promise<void> {
   const settled = () => run.phase === 'done' || (!untilDone && run.waitingForInput);

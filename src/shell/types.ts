@@ -48,6 +48,8 @@ export interface ExecuteOptions {
   waitIfBusyMs?: number;
   /** Characters of this command's output kept in memory (default: the executor's budget). */
   memoryChars?: number;
+  /** The command as listings, screens and transcripts show it, when what is typed wraps it. */
+  display?: string;
 }
 
 export interface ExecutorOptions {

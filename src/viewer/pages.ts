@@ -93,3 +93,36 @@ export function replayPage(s: ViewerSession, hops: string[]): string {
 <span id="clock" class="muted"></span></p>`,
   );
 }
+
+/** What an ask page shows: who asks for what, never a value. */
+export interface AskPageInfo {
+  id: string;
+  /** What is asked for ("OTP from your token"). */
+  title: string;
+  /** Where the walk stands: profile, hop, step, file:line:col. */
+  where: string;
+}
+
+/**
+ * The "enter secret" page: a password field posted back to this server (never through the
+ * agent). `problem`: why the last post was refused (an empty value).
+ */
+export function askPage(ask: AskPageInfo, problem = ''): string {
+  return page(
+    'secret asked',
+    `<h1>gatewalk asks for a secret</h1>
+<p><strong>${esc(ask.title)}</strong></p>
+<p class="muted">${esc(ask.where)}</p>
+<form method="post" action="/ask/${esc(ask.id)}" autocomplete="off">
+<p><input type="password" name="value" autofocus required autocomplete="one-time-code" size="40">
+<button type="submit">send</button></p>
+${problem ? `<p class="state">${esc(problem)}</p>` : ''}
+</form>
+<p class="muted">The value goes to the gatewalk server on this machine, which types it into the session; the agent never sees it. It is sent once.</p>`,
+  );
+}
+
+/** What an ask's page says once it is over: sent, already used, expired or unknown. */
+export function askOverPage(heading: string, text: string): string {
+  return page('secret asked', `<h1>${esc(heading)}</h1><p>${esc(text)}</p>`);
+}

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { packagePath } from '../paths.js';
 import { toAsciicast } from '../sessions/asciicast.js';
 import { readMeta, readTranscript } from '../sessions/transcript.js';
+import { AskDesk, type AskRequest, type PendingAsk } from './asks.js';
 import type { Catalog } from './catalog.js';
 import { indexPage, livePage, replayPage } from './pages.js';
 
@@ -40,7 +41,41 @@ export interface Viewer {
   token: string;
   /** The URL a person opens for this session (with the token). */
   sessionUrl(id: string): string;
+  /** Asks a person for a secret on a page of its own (`url`, with the token): see asks.ts. */
+  ask(request: AskRequest): PendingAsk & { url: string };
+  /** The ask still waiting under this key, if any (with its URL). */
+  waitingAsk(key: string): (PendingAsk & { url: string }) | null;
+  /** A value given for a kept ask, once. */
+  takeAnswer(key: string): string | null;
   close(): Promise<void>;
+}
+
+/** The viewers running in this process, by origin: an MCP server knows its viewer by URL. */
+const running = new Map<string, Viewer>();
+
+/** The running viewer a viewer URL (with its token) points at; null when none. */
+export function viewerAt(url: string): Viewer | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const v = running.get(parsed.origin);
+  return v && same(parsed.searchParams.get('token') ?? '', v.token) ? v : null;
+}
+
+/** A form post's fields (application/x-www-form-urlencoded), at most 64 KiB. */
+async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    // Says nothing of the content: it may be a secret.
+    if (size > 65_536) throw new Error('form too large');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
 const xtermDir = dirname(createRequire(import.meta.url).resolve('@xterm/xterm/package.json'));
@@ -91,6 +126,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   let streamsOpen = 0;
   const maxStreams = options.maxStreams ?? VIEWER_MAX_STREAMS;
   const maxPerSession = options.maxStreamsPerSession ?? VIEWER_MAX_STREAMS_PER_SESSION;
+  const asks = new AskDesk();
 
   const authorised = (req: IncomingMessage, url: URL): 'cookie' | 'query' | null => {
     const cookie = (req.headers.cookie ?? '')
@@ -134,6 +170,13 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
         ? ASSETS[parts[1]]
         : undefined;
     if (asset) return send(res, 200, asset.type, readFileSync(asset.file));
+    if (parts[0] === 'ask' && parts[1] && parts.length === 2) {
+      const answer =
+        req.method === 'POST'
+          ? asks.answer(parts[1], (await formBody(req)).get('value'))
+          : asks.page(parts[1]);
+      return send(res, answer.status, 'text/html', answer.html);
+    }
     if (parts[0] !== 'sessions' || !parts[1]) return send(res, 404, 'text/plain', 'not found');
     const s = catalog.find(parts[1]);
     if (!s) return send(res, 404, 'text/plain', `no session ${parts[1]}`);
@@ -273,15 +316,26 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   }
   port = (http.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;
-  return {
+  const withUrl = (p: PendingAsk) => ({ ...p, url: `${base}/ask/${p.id}?token=${token}` });
+  const viewer: Viewer = {
     url: `${base}/?token=${token}`,
     port,
     token,
     sessionUrl: (id) => `${base}/sessions/${id}?token=${token}`,
+    ask: (request) => withUrl(asks.open(request)),
+    waitingAsk: (key) => {
+      const p = asks.waiting(key);
+      return p && withUrl(p);
+    },
+    takeAnswer: (key) => asks.take(key),
     close: () =>
       new Promise<void>((resolve) => {
+        running.delete(base);
+        asks.close();
         http.closeAllConnections();
         http.close(() => resolve());
       }),
   };
+  running.set(base, viewer);
+  return viewer;
 }

@@ -147,7 +147,8 @@ describe('gatewalk run exits as ssh does', () => {
     try {
       const out = await promisify(execFile)(
         process.execPath,
-        [cli, 'run', profile, '--profiles', profiles, '--quiet', '--', command],
+        // -n: execFile's stdin is an open pipe, which run would forward (as ssh does).
+        [cli, 'run', profile, '--profiles', profiles, '--quiet', '-n', '--', command],
         { encoding: 'utf8' },
       );
       return { code: 0, ...out };

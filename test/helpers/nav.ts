@@ -30,6 +30,25 @@ export function labConnect(lab: Lab, extra = ''): string {
   return `{ host: 127.0.0.1, port: ${lab.port}, user: ops, private_key: { file: '${LAB_CLIENT_KEY}' }, host_key: { fingerprint: '${lab.fingerprint}' }${extra} }`;
 }
 
+/**
+ * A profile (YAML under `profiles:`) that passes the lab's OTP gate (`faults.otp`) with the
+ * secret `ask` (a `send_secret` value) and stands at its menu.
+ */
+export function otpGateProfile(lab: Lab, name: string, ask: string): string {
+  return `  ${name}:
+    connect: ${labConnect(lab)}
+    timeout: 5s
+    hops:
+      - name: menu
+        steps:
+          - wait_for: 'Verification code: $'
+          - send_secret: ${ask}
+        prompt: 'Target IP: $'
+        shell: none
+        exit: q
+`;
+}
+
 /** Loads profile YAML written for a test (profiles: ...). */
 export function profilesFrom(yaml: string): ProfileRegistry {
   const { registry, errors } = loadFromTexts({ 'test.yaml': `version: 1\nprofiles:\n${yaml}` });

@@ -35,7 +35,7 @@ const CASES: [string, string[]][] = [
     'plain-secret.yaml',
     [
       'plain-secret.yaml:6:17: profile "box": connect.password: a secret is a reference, not the value itself: write { env: NAME }, { file: path }, { command: "..." } or { totp: { env: SEED } }',
-      'plain-secret.yaml:10:26: profile "box", hop 1, step 1: send_secret: a secret takes exactly one of: env, file, command, totp (found: env, file)',
+      'plain-secret.yaml:10:26: profile "box", hop 1, step 1: send_secret: a secret takes exactly one of: env, file, command, totp, ask (found: env, file)',
     ],
   ],
   [

@@ -4,12 +4,18 @@ import { GatewalkError } from '../../errors.js';
 import { describeResult } from '../describe.js';
 import { LIMITS } from '../limits.js';
 import { guardCommand } from '../policy-guard.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { describeRun, every, PROGRESS_EVERY_MS, report } from '../progress.js';
+import { ok, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
+import { taskTool } from '../tasks.js';
+
+/** A command run as an MCP task may take this long before its result says `running`. */
+const TASK_TIMEOUT_S = 3600;
 
 export function registerExecuteCommand(server: McpServer, ctx: ToolContext): void {
-  tool(
+  taskTool(
     server,
+    ctx,
     'execute_command',
     {
       title: 'Run a command',
@@ -23,7 +29,7 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
           .positive()
           .max(3600)
           .optional()
-          .describe('Seconds before returning status running (default 30)'),
+          .describe('Seconds before returning status running (default 30; 3600 in a task)'),
         max_output: z
           .number()
           .int()
@@ -57,18 +63,41 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
       // still running in the shell.
       const waitMs = (args.wait_if_busy_s ?? 0) * 1000;
       const queued = performance.now();
-      const result = await session.serial(
-        () => {
-          guardCommand(session, 'execute_command', args.command);
-          return session.shell.execute(args.command, {
-            timeoutMs: (args.timeout_s ?? 30) * 1000,
-            ...(args.max_output ? { maxOutput: args.max_output } : {}),
-            ...(waitMs ? { waitIfBusyMs: Math.max(1, waitMs - (performance.now() - queued)) } : {}),
-          });
-        },
-        waitMs || undefined,
-        extra.signal,
-      );
+      // In a task the client polls: no reason to hand back `running` after 30 s.
+      const timeoutS = args.timeout_s ?? (extra.taskId ? TASK_TIMEOUT_S : 30);
+      const stopTicks = every(ctx.progressEveryMs ?? PROGRESS_EVERY_MS, () => {
+        const run = session.shell.runningNow;
+        if (run) report(extra, Math.round(run.ms) / 1000, 0, describeRun(run));
+      });
+      // A task cancelled (tasks/cancel) while its command runs: the command is interrupted,
+      // as the agent's interrupt would. Before its turn, the call just never runs.
+      let before: string | null | undefined;
+      const cancel = () => {
+        const busy = session.shell.busy;
+        if (before !== undefined && busy && busy !== before)
+          void session.now(() => session.shell.interrupt()).catch(() => undefined);
+      };
+      if (extra.taskId) extra.signal.addEventListener('abort', cancel, { once: true });
+      const result = await session
+        .serial(
+          () => {
+            guardCommand(session, 'execute_command', args.command);
+            before = session.shell.busy;
+            return session.shell.execute(args.command, {
+              timeoutMs: timeoutS * 1000,
+              ...(args.max_output ? { maxOutput: args.max_output } : {}),
+              ...(waitMs
+                ? { waitIfBusyMs: Math.max(1, waitMs - (performance.now() - queued)) }
+                : {}),
+            });
+          },
+          waitMs || undefined,
+          extra.signal,
+        )
+        .finally(() => {
+          stopTicks();
+          extra.signal.removeEventListener('abort', cancel);
+        });
       return ok({ ...result }, describeResult(result));
     },
   );

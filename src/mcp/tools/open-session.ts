@@ -2,13 +2,23 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { GatewalkError } from '../../errors.js';
 import { redact } from '../../util/redact.js';
+import { mcpAsker } from '../ask.js';
 import { LIMITS } from '../limits.js';
-import { hopProgress, ok, progress, tool, type ToolContext } from '../result.js';
+import { PROGRESS_EVERY_MS, progress, walkProgress } from '../progress.js';
+import { ok, type ToolContext } from '../result.js';
 import { params } from '../shapes.js';
+import { taskTool } from '../tasks.js';
+
+/** The asker for `{ ask }` secrets, as an option (none when no viewer runs). */
+function askerFor(...args: Parameters<typeof mcpAsker>) {
+  const ask = mcpAsker(...args);
+  return ask ? { ask } : {};
+}
 
 export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
-  tool(
+  taskTool(
     server,
+    ctx,
     'open_session',
     {
       title: 'Open a session',
@@ -22,12 +32,16 @@ export function registerOpenSession(server: McpServer, ctx: ToolContext): void {
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args, extra) => {
-      const { session, nav } = await ctx.manager.open({
-        profile: args.profile,
-        params: args.params ?? {},
-        label: args.label ?? null,
-        onProgress: hopProgress(extra),
-      });
+      const walked = walkProgress(extra, ctx.progressEveryMs ?? PROGRESS_EVERY_MS);
+      const { session, nav } = await ctx.manager
+        .open({
+          profile: args.profile,
+          params: args.params ?? {},
+          label: args.label ?? null,
+          onProgress: walked.onProgress,
+          ...askerFor(server, ctx, extra, 'open_session'),
+        })
+        .finally(walked.stop);
       // Cancelled while the path was walked: nobody will use this session (and an extra open
       // one would make later calls without session_id ambiguous).
       if (extra.signal.aborted) {

@@ -5,7 +5,8 @@ import { fileRecord, redactFile } from '../../shell/file-record.js';
 import { readRemoteFile } from '../../shell/files.js';
 import { LIMITS } from '../limits.js';
 import { guardRead } from '../policy-guard.js';
-import { encodedBytes, ok, progress, tool, type ToolContext } from '../result.js';
+import { progress } from '../progress.js';
+import { encodedBytes, ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 // A text chunk goes out twice (text and structured content), escaped as JSON: it is cut to fit

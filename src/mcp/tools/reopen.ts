@@ -1,5 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { hopProgress, ok, tool, type ToolContext } from '../result.js';
+import { mcpAsker } from '../ask.js';
+import { PROGRESS_EVERY_MS, walkProgress } from '../progress.js';
+import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -15,7 +17,10 @@ export function registerReopen(server: McpServer, ctx: ToolContext): void {
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args, extra) => {
-      const { session, nav } = await ctx.manager.reopen(args.session_id, hopProgress(extra));
+      const walked = walkProgress(extra, ctx.progressEveryMs ?? PROGRESS_EVERY_MS);
+      const { session, nav } = await ctx.manager
+        .reopen(args.session_id, walked.onProgress, mcpAsker(server, ctx, extra, 'reopen'))
+        .finally(walked.stop);
       const screen = await redactedScreen(session);
       const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       const prompt = screen.screen.split('\n').at(-1) ?? '';

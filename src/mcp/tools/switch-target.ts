@@ -1,7 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
+import { mcpAsker } from '../ask.js';
 import { LIMITS } from '../limits.js';
-import { hopProgress, ok, tool, type ToolContext } from '../result.js';
+import { PROGRESS_EVERY_MS, walkProgress } from '../progress.js';
+import { ok, tool, type ToolContext } from '../result.js';
 import { params, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -22,9 +24,18 @@ export function registerSwitchTarget(server: McpServer, ctx: ToolContext): void 
     },
     async (args, extra) => {
       const session = ctx.manager.get(args.session_id);
-      await session.serial(() =>
-        ctx.manager.switchTarget(session.id, args.profile, args.params ?? {}, hopProgress(extra)),
-      );
+      const walked = walkProgress(extra, ctx.progressEveryMs ?? PROGRESS_EVERY_MS);
+      await session
+        .serial(() =>
+          ctx.manager.switchTarget(
+            session.id,
+            args.profile,
+            args.params ?? {},
+            walked.onProgress,
+            mcpAsker(server, ctx, extra, 'switch_target'),
+          ),
+        )
+        .finally(walked.stop);
       const screen = await redactedScreen(session);
       const hops = session.nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       const prompt = screen.screen.split('\n').at(-1) ?? '';

@@ -7,7 +7,8 @@ import { MAX_FILE_BYTES } from '../../shell/files.js';
 import { download, upload } from '../../shell/transfer.js';
 import { LIMITS } from '../limits.js';
 import { guardRead, guardWrite } from '../policy-guard.js';
-import { ok, progress, tool, type ToolContext } from '../result.js';
+import { progress } from '../progress.js';
+import { ok, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 const onConflict = z
