@@ -20,6 +20,7 @@ const COMMANDS = [
   'transcript',
   'open',
   'run',
+  'record',
   'graph',
   'validate',
   'profiles',

@@ -17,6 +17,7 @@ Commands:
   transcript  export a session transcript as asciicast, or show it (gatewalk transcript --help)
   open        walk a profile and hand over the terminal (Ctrl-] detaches)
   run         walk a profile, run one command, print its output (gatewalk run P -- CMD)
+  record      record a walk made by hand into a draft profile (gatewalk record --help)
   graph       print a profile's walk as a Mermaid state diagram
   validate    check profile files; errors as file:line:col (gatewalk validate --help)
   profiles    list the profiles that can be opened
@@ -117,6 +118,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./nav-commands.js')).runOpenCommand(args, io);
     case 'run':
       return (await import('./nav-commands.js')).runRunCommand(args, io);
+    case 'record':
+      return (await import('./record-command.js')).runRecordCommand(args, io);
     case 'graph':
       return (await import('./nav-commands.js')).runGraphCommand(args, io);
     case 'validate':

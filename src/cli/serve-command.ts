@@ -7,6 +7,7 @@ import type { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdi
 import { isGatewalkError } from '../errors.js';
 import { ALL_CAPS, CAP_GROUPS, parseCaps, type Cap } from '../mcp/caps.js';
 import { profileDirs } from '../profiles/dirs.js';
+import { parseReconnect, type ReconnectPolicy } from '../sessions/reentry.js';
 import type { CliIo } from './io.js';
 
 /** The `--caps` lines of the usage: one per group, with its tools. */
@@ -28,6 +29,9 @@ ${CAPS_USAGE}
   --runtime DIR      runtime root (default $XDG_STATE_HOME/gatewalk or ~/.local/state/gatewalk)
   --allow-direct     open_session also takes user@host[:port] and ~/.ssh/config aliases
   --idle-close MIN   close sessions idle this many minutes (default 60; 0: never)
+  --reconnect LIST   re-enter sessions lost to a drop or a gateway's logout on the next call,
+                     for profiles without their own reconnect: drop,logout (or all), :N for at
+                     most N re-entries in a row (default 2), e.g. drop,logout:3
   --http-idle MIN    end HTTP MCP sessions unused this many minutes (default 30; 0: never)
   --transfer-dir DIR upload/download folder (default: files/ in the instance folder)
   --known-hosts FILE known_hosts for host-key checks (default ~/.ssh/known_hosts)
@@ -44,6 +48,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       runtime: { type: 'string' },
       'allow-direct': { type: 'boolean' },
       'idle-close': { type: 'string' },
+      reconnect: { type: 'string' },
       'http-idle': { type: 'string' },
       'transfer-dir': { type: 'string' },
       'known-hosts': { type: 'string' },
@@ -73,6 +78,14 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     io.err(`gatewalk serve: --http and --viewer-port take a port number\n\n${SERVE_USAGE}`);
     return 2;
   }
+  let reconnect: ReconnectPolicy | undefined;
+  try {
+    if (values.reconnect !== undefined) reconnect = parseReconnect(values.reconnect);
+  } catch (err) {
+    if (!isGatewalkError(err)) throw err;
+    io.err(`gatewalk serve: ${err.message}\n\n${SERVE_USAGE}`);
+    return 2;
+  }
   let caps: Cap[];
   try {
     caps = parseCaps(values.caps ?? '');
@@ -92,6 +105,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     allowDirect: values['allow-direct'] ?? false,
     idleCloseMinutes: idle,
     caps,
+    ...(reconnect ? { reconnect } : {}),
     ...(values['transfer-dir'] ? { transferDir: resolve(io.cwd, values['transfer-dir']) } : {}),
     ...(values['known-hosts']
       ? { connect: { knownHostsFile: resolve(io.cwd, values['known-hosts']) } }

@@ -42,6 +42,8 @@ export interface InstanceOptions {
   progressEveryMs?: number;
   /** How often MCP task clients are told to poll (default 500 ms). */
   taskPollMs?: number;
+  /** Re-entry after drops and logouts for profiles without `reconnect` (`--reconnect`). */
+  reconnect?: ManagerOptions['reconnect'];
 }
 
 export interface Instance {
@@ -96,6 +98,7 @@ export function startInstance(options: InstanceOptions): Instance {
     connect: { defaultKeepaliveMs: 15_000, ...options.connect },
     log,
     onTranscriptFailure: log,
+    ...(options.reconnect ? { reconnect: options.reconnect } : {}),
   });
   let stopped = false;
   const instance: Instance = {

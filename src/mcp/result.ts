@@ -41,6 +41,21 @@ export function ok(data: Record<string, unknown>, text: string): CallToolResult 
   return { content: [{ type: 'text', text }], structuredContent: data };
 }
 
+/**
+ * A call that walked its session again first (re-entry after a drop or a logout) says so on the
+ * first line of its text, and as `reentered` in its structured content.
+ */
+export function withReentry(
+  session: { reentry: { take(): string | null } },
+  result: CallToolResult,
+): CallToolResult {
+  const line = session.reentry.take();
+  if (!line) return result;
+  const first = result.content[0];
+  if (first?.type === 'text') first.text = `${line}\n${first.text}`;
+  return { ...result, structuredContent: { reentered: line, ...result.structuredContent } };
+}
+
 /** An error's text at most (issue 13): an error says what happened, it never carries data. */
 export const ERROR_TEXT_MAX = 2048;
 

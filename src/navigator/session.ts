@@ -2,7 +2,7 @@ import type { ClientChannel } from 'ssh2';
 import { GatewalkError } from '../errors.js';
 import type { SecretContext } from '../profiles/secrets.js';
 import type { Hop, ResolvedProfile } from '../profiles/types.js';
-import { connectProfile, type SshConnection } from '../ssh/connect.js';
+import { connectProfile, type ConnectDeps, type SshConnection } from '../ssh/connect.js';
 import type { Pty } from '../terminal/pty.js';
 import { callbackWithin } from '../util/timeout.js';
 import { leaveHops } from './leave.js';
@@ -20,6 +20,8 @@ export interface OpenOptions extends WalkOptions {
   defaultKeepaliveMs?: number;
   /** Called with the PTY before the walk starts (a transcript records the walk too). */
   onPty?: (pty: Pty) => void;
+  /** Asks a person the keyboard-interactive prompts the profile does not answer (record). */
+  prompt?: ConnectDeps['prompt'];
 }
 
 /** A walked path: one SSH connection, one PTY, standing at the last hop's prompt. */
@@ -69,6 +71,7 @@ export async function openSession(
     ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
     ...(options.agentSocket ? { agentSocket: options.agentSocket } : {}),
     ...(options.defaultKeepaliveMs ? { defaultKeepaliveMs: options.defaultKeepaliveMs } : {}),
+    ...(options.prompt ? { prompt: options.prompt } : {}),
   });
   let pty: Pty | undefined;
   try {

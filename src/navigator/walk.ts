@@ -9,7 +9,7 @@ import {
   resolveSecret,
   type SecretContext,
 } from '../profiles/secrets.js';
-import { totp } from '../secrets/totp.js';
+import { markTotpUsed, totp } from '../secrets/totp.js';
 import type { Handler, ResolvedProfile } from '../profiles/types.js';
 import type { Pty } from '../terminal/pty.js';
 import {
@@ -137,9 +137,9 @@ export async function prepareProgram(program: Program, ctx?: SecretContext) {
         };
       if ('totp' in ref) {
         const seed = await resolveSecret(ref.totp, ctx);
-        const code = () => {
+        const code = (now = (ctx?.now ?? Date.now)()) => {
           try {
-            return totp(seed, (ctx?.now ?? Date.now)());
+            return totp(seed, now);
           } catch {
             throw new GatewalkError(
               'secret_unavailable',
@@ -148,7 +148,13 @@ export async function prepareProgram(program: Program, ctx?: SecretContext) {
           }
         };
         code();
-        return code;
+        // Typed now: this step's code is spent (RFC 6238 §5.2), for every walk of this server.
+        return () => {
+          const now = (ctx?.now ?? Date.now)();
+          const typed = code(now);
+          markTotpUsed(seed, now);
+          return typed;
+        };
       }
       const value = await resolveSecret(ref, ctx);
       return () => value;

@@ -1,5 +1,14 @@
 import type { ProfileSource } from './load-file.js';
-import type { RawConnect, RawDuration, RawHandler, RawHop, RawParam, RawPolicy } from './types.js';
+import type {
+  RawConnect,
+  RawDuration,
+  RawHandler,
+  RawHop,
+  RawIdleKeepalive,
+  RawParam,
+  RawPolicy,
+  RawReconnect,
+} from './types.js';
 
 /** A value together with the profile source and path it was written at. */
 export interface Located<T> {
@@ -22,6 +31,8 @@ export interface FlatProfile {
   timeout?: Located<RawDuration>;
   openTimeout?: Located<RawDuration>;
   policy: { [K in keyof RawPolicy]?: Located<NonNullable<RawPolicy[K]>> };
+  reconnect?: Located<RawReconnect>;
+  idleKeepalive?: Located<RawIdleKeepalive>;
   on: Located<RawHandler>[];
   hops: Located<RawHop>[];
 }
@@ -50,7 +61,7 @@ export function chainOf(
 
 /**
  * Applies the chain: params, connect, terminal and policy merge key by key (the nearer profile
- * wins), timeouts come from the nearest profile that sets them, handlers and hops add up, the
+ * wins), timeouts, reconnect and idle_keepalive come from the nearest profile that sets them, handlers and hops add up, the
  * farthest ancestor's first.
  */
 export function flatten(chain: ProfileSource[]): FlatProfile {
@@ -101,6 +112,12 @@ export function flatten(chain: ProfileSource[]): FlatProfile {
     if (raw.open_timeout !== undefined) {
       flat.openTimeout = { value: raw.open_timeout, src, path: ['open_timeout'] };
     }
+    // Whole objects, from the nearest profile that sets them: a child turning re-entry off
+    // (`on: []`) must not inherit the parent's causes.
+    if (raw.reconnect !== undefined)
+      flat.reconnect = { value: raw.reconnect, src, path: ['reconnect'] };
+    if (raw.idle_keepalive !== undefined)
+      flat.idleKeepalive = { value: raw.idle_keepalive, src, path: ['idle_keepalive'] };
     (raw.on ?? []).forEach((h, i) => flat.on.push({ value: h, src, path: ['on', i] }));
     (raw.hops ?? []).forEach((h, i) => flat.hops.push({ value: h, src, path: ['hops', i] }));
   }

@@ -106,7 +106,9 @@ export function context(path: (string | number)[]): string {
   for (let i = 2; i < path.length; i++) {
     const key = path[i];
     const index = path[i + 1];
-    if (typeof key === 'string' && named[key] && typeof index === 'number') {
+    // `reconnect.on` lists causes, not handlers.
+    const handlerList = key !== 'on' || path[i - 1] !== 'reconnect';
+    if (typeof key === 'string' && named[key] && typeof index === 'number' && handlerList) {
       parts.push(`${named[key]} ${index + 1}`);
       trail = [];
       i += 1;

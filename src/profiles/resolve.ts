@@ -29,6 +29,9 @@ import type {
 // A page's last line reads like a prompt: ASCII punctuation and a space (`[Host]> `; a line
 // that heads a section, `Staging:`, has none), full-width punctuation (`请输入资产ID：`), or a
 // pager's prompt.
+/** Re-entries in a row without a command completing in between, when `reconnect` omits `max`. */
+export const DEFAULT_REENTRY_MAX = 2;
+
 export const DEFAULT_PAGE_END = String.raw`(?:[:>$#?%\]] |[：＞？》]|--More--|\(END\))\s*$`;
 
 /** `~` expands; a relative path resolves against the profile file's folder. */
@@ -221,6 +224,11 @@ export function resolveProfile(
     cols: p.terminal.cols ?? 200,
     rows: p.terminal.rows ?? 50,
   };
+  if (p.idleKeepalive && durationMs(p.idleKeepalive.value.every) < 1000)
+    throw new GatewalkError(
+      'profile_invalid',
+      `profile "${p.name}": idle_keepalive.every must be at least 1s (it types a line at the last hop each time)`,
+    );
   return deepFreeze({
     name: p.name,
     description: p.self.raw.description ?? '',
@@ -236,6 +244,23 @@ export function resolveProfile(
       readOnly: p.policy.read_only?.value ?? false,
       deny: (p.policy.deny?.value ?? []).map(regex),
     },
+    // Kept when `on` is empty: the profile turns re-entry off even where the server turns it on.
+    ...(p.reconnect
+      ? {
+          reconnect: {
+            on: [...new Set(p.reconnect.value.on)],
+            max: p.reconnect.value.max ?? DEFAULT_REENTRY_MAX,
+          },
+        }
+      : {}),
+    ...(p.idleKeepalive
+      ? {
+          idleKeepalive: {
+            text: p.idleKeepalive.value.send_text,
+            everyMs: durationMs(p.idleKeepalive.value.every),
+          },
+        }
+      : {}),
     on: p.on.map(({ value, src, path }) => handler(value, src, path)),
     hops,
   });

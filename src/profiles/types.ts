@@ -85,6 +85,21 @@ export interface RawPolicy {
   deny?: string[];
 }
 
+/** What a lost session re-enters after on its own: a dropped connection, a gateway's logout. */
+export type ReentryCause = 'drop' | 'logout';
+
+export interface RawReconnect {
+  on: ReentryCause[];
+  /** Re-entries in a row without a command completing in between (default 2). */
+  max?: number;
+}
+
+export interface RawIdleKeepalive {
+  /** Typed with Enter at the last hop when the session has been idle for `every`. */
+  send_text: string;
+  every: RawDuration;
+}
+
 export interface RawProfile {
   description?: string;
   abstract?: boolean;
@@ -95,6 +110,8 @@ export interface RawProfile {
   timeout?: RawDuration;
   open_timeout?: RawDuration;
   policy?: RawPolicy;
+  reconnect?: RawReconnect;
+  idle_keepalive?: RawIdleKeepalive;
   on?: RawHandler[];
   hops?: RawHop[];
 }
@@ -220,6 +237,10 @@ export interface ResolvedProfile {
    * (parameters inserted, escaped) that refuse any command they match.
    */
   policy: { readOnly: boolean; deny: string[] };
+  /** Re-enter on its own after these causes (absent: as the server says, by default never; `on: []`: never). */
+  reconnect?: { on: ReentryCause[]; max: number };
+  /** Type this at the last hop after `everyMs` without a call (absent: never type to keep alive). */
+  idleKeepalive?: { text: string; everyMs: number };
   on: Handler[];
   hops: Hop[];
 }

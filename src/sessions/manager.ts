@@ -11,6 +11,8 @@ import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
 import type { ManagedSession, SessionInfo, SessionSpec } from './session.js';
 import { directProfile, looksDirect } from './direct.js';
 import { loadedModules, sessionModules } from './modules.js';
+import type { ReconnectPolicy } from './reentry.js';
+import { freshCodes, watchTotp } from './reentry-keep.js';
 
 export interface ManagerOptions {
   /** The profiles as they are now (they reload when their files change; may still load). */
@@ -33,6 +35,8 @@ export interface ManagerOptions {
   log?: (line: string) => void;
   /** Told when a transcript cannot be written (default: a process warning). */
   onTranscriptFailure?: (message: string) => void;
+  /** Re-entry for profiles that do not set `reconnect` (serve --reconnect); default none. */
+  reconnect?: ReconnectPolicy;
 }
 
 export interface OpenRequest {
@@ -126,11 +130,15 @@ export class SessionManager {
     let recording: (() => void) | undefined;
     let nav: NavSession;
     try {
+      // One-time codes are single-use, across sessions too: a code this server typed in the
+      // current step is not typed again; the walk starts in the next step.
+      const seeds = await freshCodes(profile, this.options.connect?.secrets, request.onProgress);
       nav = await navigator.openSession(profile, {
         ...this.openOptions(registry, request.onProgress, request.ask),
         onPty: (pty) => {
           for (const value of loginSecrets) pty.secrets.add(value);
-          recording = sessions.recordPty(pty, transcript);
+          recording = transcripts.recordPty(pty, transcript);
+          watchTotp(pty, seeds);
         },
       });
     } catch (err) {
@@ -161,10 +169,25 @@ export class SessionManager {
       this.options.spillDir ? join(this.options.spillDir, id) : undefined,
     );
     session.setState('ready');
+    this.arrangeReentry(session, profile);
     this.sessions.set(id, session);
     this.armIdle(id);
     this.options.log?.(`opened ${id} (${profile.name}) in ${Math.round(nav.walk.ms)} ms`);
     return { session, nav };
+  }
+
+  /**
+   * Re-entry after drops and logouts as the profile says (`reconnect`), else as the server says
+   * (--reconnect); a profile's `reconnect: { on: [] }` keeps it off.
+   */
+  private arrangeReentry(session: ManagedSession, profile: ResolvedProfile): void {
+    const policy = profile.reconnect ?? this.options.reconnect ?? null;
+    session.reentry.policy = policy && policy.on.length > 0 ? policy : null;
+    session.reentry.rewalk = session.reentry.policy
+      ? async (onProgress) => {
+          await this.walkAgain(session, onProgress);
+        }
+      : null;
   }
 
   private async loginSecrets(profile: ResolvedProfile): Promise<string[]> {
@@ -297,6 +320,7 @@ export class SessionManager {
     }
     session.spec = { ...session.spec, profile: target.name, params };
     session.replaceNav(nav);
+    this.arrangeReentry(session, target);
     session.transcript.note('switch', { profile: target.name, hop: target.hops.at(-1)?.name });
     return session;
   }
@@ -307,8 +331,19 @@ export class SessionManager {
    * reopen at a time; close_session waits for it.
    */
   async reopen(id: string | null | undefined, onProgress?: (p: WalkProgress) => void, ask?: Asker) {
-    const registry = await this.options.registry();
     const session = this.get(id);
+    const nav = await this.walkAgain(session, onProgress, ask);
+    session.reentry.reopenedByHand();
+    return { session, nav };
+  }
+
+  /** Walks the path again (reopen by hand, or a re-entry on its own). */
+  private async walkAgain(
+    session: ManagedSession,
+    onProgress?: (p: WalkProgress) => void,
+    ask?: Asker,
+  ): Promise<NavSession> {
+    const registry = await this.options.registry();
     if (session.state !== 'broken')
       throw new GatewalkError(
         'session_not_broken',
@@ -319,8 +354,9 @@ export class SessionManager {
         'session_busy',
         `session ${session.id} is being reopened already: wait for that call to return`,
       );
+    const profile = this.resolve(registry, session.spec.profile, session.spec.params);
     const reopening = loadedModules().reopen.reopenSession(session, {
-      profile: this.resolve(registry, session.spec.profile, session.spec.params),
+      profile,
       options: this.openOptions(registry, onProgress, ask),
       loginSecrets: async () =>
         this.loginSecrets(
@@ -334,7 +370,9 @@ export class SessionManager {
     );
     try {
       const nav = await reopening;
-      return { session, nav };
+      // The profile may have changed since it was opened (its file reloaded).
+      this.arrangeReentry(session, profile);
+      return nav;
     } finally {
       session.reopening = null;
     }

@@ -13,6 +13,7 @@ import { prepareWalk, walk } from '../navigator/walk.js';
 import type { ResolvedProfile } from '../profiles/types.js';
 import { hopAtCursor } from '../shell/position.js';
 import type { ManagedSession } from './session.js';
+import { freshCodes, watchTotp } from './reentry-keep.js';
 
 export interface ReopenDeps {
   profile: ResolvedProfile;
@@ -37,6 +38,7 @@ async function fromWhereItStands(session: ManagedSession, deps: ReopenDeps): Pro
     return true;
   }
   const rest: ResolvedProfile = { ...old.profile, hops: old.profile.hops.slice(here + 1) };
+  await freshCodes(rest, deps.options.secrets, deps.options.onProgress);
   const walked = await walk(
     rest,
     old.pty,
@@ -68,10 +70,12 @@ export async function reopenSession(
     // Not there after all: walk the whole path again on a new connection.
   }
   const loginSecrets = await deps.loginSecrets();
+  const seeds = await freshCodes(deps.profile, deps.options.secrets, deps.options.onProgress);
   const nav = await openSession(deps.profile, {
     ...deps.options,
     onPty: (pty) => {
       for (const value of loginSecrets) pty.secrets.add(value);
+      watchTotp(pty, seeds);
     },
   });
   if (deps.gone()) {

@@ -5,8 +5,11 @@ import type { SecretContext } from '../profiles/secrets.js';
 import type { ParamValue } from '../profiles/types.js';
 import { ShellExecutor } from '../shell/executor.js';
 import type { CommandEvent, HopLeft } from '../shell/types.js';
-import type { Pty, SentData } from '../terminal/pty.js';
-import type { TranscriptWriter } from './transcript.js';
+import { ViewerControl } from './control.js';
+import { recordPty, type TranscriptWriter } from './transcript.js';
+import type { WalkProgress } from '../navigator/walk.js';
+import { lostByClose, lostByHopLeft, Reentry, type ReentryRecord } from './reentry.js';
+import { IdleKeepalive } from './reentry-keep.js';
 
 export type SessionState = 'ready' | 'busy' | 'closed' | 'broken';
 
@@ -20,42 +23,16 @@ export interface SessionInfo {
   hop: string;
   opened_at: string;
   last_activity: string;
+  /** Re-entries after drops and logouts (profile `reconnect`), the last few, oldest first. */
+  reentries?: ReentryRecord[];
+  /** How many re-entries there were in all. */
+  reentry_count?: number;
 }
 
 export interface SessionSpec {
   profile: string;
   params: Record<string, ParamValue>;
   label: string | null;
-}
-
-/** Copies what the PTY receives and sends into the transcript; returns how to stop. */
-export function recordPty(pty: Pty, transcript: TranscriptWriter): () => void {
-  for (const secret of pty.secrets) transcript.addSecret(secret);
-  // A transcript that cannot be written (disk full) must not take the session down with it.
-  const safely = (write: () => void) => {
-    try {
-      write();
-    } catch {
-      // The writer reported it when it failed to open; later failures are dropped.
-    }
-  };
-  // What the screen shows: a framed line's echo is recorded as the command typed (the line
-  // itself is in the `send` event).
-  const onDisplay = (text: string) => safely(() => transcript.received(text));
-  const onSent = (s: SentData) =>
-    safely(() =>
-      // A person's keystrokes may be a password typed with echo off, one key at a time (too
-      // short to redact): the transcript says who typed and how much, the echo shows the rest.
-      s.by
-        ? transcript.note('typed', { by: s.by, bytes: Buffer.byteLength(s.data) })
-        : transcript.sent(s.data, { secret: s.secret }),
-    );
-  pty.on('display', onDisplay);
-  pty.on('sent', onSent);
-  return () => {
-    pty.off('display', onDisplay);
-    pty.off('sent', onSent);
-  };
 }
 
 export class ManagedSession {
@@ -73,6 +50,9 @@ export class ManagedSession {
   /** A reopen on the way (close waits for it). */
   reopening: Promise<void> | null = null;
   private detach: () => void = () => {};
+  /** Re-entry after drops and logouts (`reconnect`): what lost the hop, and what was done. */
+  readonly reentry: Reentry = new Reentry(this);
+  private keepalive: IdleKeepalive | null = null;
 
   constructor(
     readonly id: string,
@@ -87,8 +67,10 @@ export class ManagedSession {
     /** Where outputs too big for memory are spilled (0600 files). */
     private readonly spillDir?: string,
   ) {
+    this.control = new ViewerControl(id, transcript);
     this.shell = this.executorFor(nav);
     this.attach(recording);
+    if (nav.profile.idleKeepalive) this.keepalive = new IdleKeepalive(this);
   }
 
   get label(): string | null {
@@ -100,8 +82,9 @@ export class ManagedSession {
       ...(this.secrets ? { secrets: this.secrets } : {}),
       ...(this.spillDir ? { spillDir: this.spillDir } : {}),
       onCommand: (e: CommandEvent) => {
-        if (e.phase === 'start') this.transcript.commandStart(e.id, e.command);
-        else this.transcript.commandEnd(e.id, e.result);
+        if (e.phase === 'start') return this.transcript.commandStart(e.id, e.command);
+        this.transcript.commandEnd(e.id, e.result);
+        this.reentry.commandEnded(e.result);
       },
       onHopLeft: (left) => this.hopLeft(left),
     });
@@ -118,6 +101,7 @@ export class ManagedSession {
       ? `the session now stands at hop "${left.now_at}"`
       : 'the session is no longer at any known hop';
     this.explained = true;
+    this.reentry.lost = lostByHopLeft(left, this.reentry.tail(this.nav.pty));
     this.reason = `${left.reason}; ${where}`;
     if (this.state !== 'broken') this.setState('broken', this.reason);
     else this.transcript.state('broken', this.reason);
@@ -128,16 +112,33 @@ export class ManagedSession {
     const pty = this.nav.pty;
     const stopRecording = recording ?? recordPty(pty, this.transcript);
     const onClose = () => {
-      if (this.state !== 'closed')
-        this.markBroken('the SSH connection closed (dropped by the network or the gateway)');
+      if (this.state !== 'closed' && this.state !== 'broken') {
+        const lost =
+          this.reentry.lost?.cause === 'command'
+            ? this.reentry.lost
+            : lostByClose(this.reentry.tail(pty), pty.exitStatus);
+        this.reentry.lost = lost;
+        this.markBroken(
+          lost.cause === 'logout'
+            ? `the SSH connection closed: ${lost.why}`
+            : 'the SSH connection closed (dropped by the network or the gateway)',
+        );
+      }
       this.nav.at = -1;
     };
-    const onError = (err: Error) => this.markBroken(`the SSH connection failed: ${err.message}`);
+    const onDisplay = (text: string) => this.reentry.hear(text);
+    pty.on('display', onDisplay);
+    const onError = (err: Error) => {
+      if (this.state === 'closed' || this.state === 'broken') return;
+      this.reentry.lost = { cause: 'drop', why: 'the connection dropped' };
+      this.markBroken(`the SSH connection failed: ${err.message}`);
+    };
     pty.once('close', onClose);
     this.nav.connection.client.on('error', onError);
     this.detach = () => {
       stopRecording();
       pty.off('close', onClose);
+      pty.off('display', onDisplay);
       this.nav.connection.client.off('error', onError);
     };
   }
@@ -149,6 +150,7 @@ export class ManagedSession {
     this.shell = this.executorFor(nav);
     this.attach();
     this.explained = false;
+    this.reentry.lost = null;
     this.setState('ready');
   }
 
@@ -158,11 +160,14 @@ export class ManagedSession {
     this.shell.dispose();
     this.shell = this.executorFor(nav);
     this.explained = false;
+    this.reentry.lost = null;
     this.setState('ready');
   }
 
   markBroken(reason: string): void {
     if (this.state === 'closed' || this.state === 'broken') return;
+    // Broken by something else than the connection or the hop (a switch that failed midway).
+    this.reentry.lost ??= { cause: 'other', why: reason };
     this.reason = reason;
     this.setState('broken', reason);
   }
@@ -183,7 +188,9 @@ export class ManagedSession {
     if (this.state === 'broken')
       throw new GatewalkError(
         'session_broken',
-        `session ${this.id} is broken: ${this.reason ?? 'the connection is gone'}. Nothing was replayed; call reopen to walk the path again (shell state such as cd and variables is lost), or close_session`,
+        this.reentry.applies()
+          ? `session ${this.id} is broken: ${this.reason ?? 'the connection is gone'}. The next execute_command re-enters it (reconnect is on; commands that were running are lost), or call reopen`
+          : `session ${this.id} is broken: ${this.reason ?? 'the connection is gone'}. Nothing was replayed; call reopen to walk the path again (shell state such as cd and variables is lost), or close_session`,
       );
   }
 
@@ -199,7 +206,13 @@ export class ManagedSession {
    * Runs `fn` after the calls before it on this session; marks activity. With `maxWaitMs`, a
    * call still waiting for its turn by then gives up (session_busy) and never runs.
    */
-  serial<T>(fn: () => Promise<T>, maxWaitMs?: number, signal?: AbortSignal): Promise<T> {
+  serial<T>(
+    fn: () => Promise<T>,
+    maxWaitMs?: number,
+    signal?: AbortSignal,
+    /** Progress of a re-entry this call makes (reconnect on), if it makes one. */
+    onProgress?: (p: WalkProgress) => void,
+  ): Promise<T> {
     // Nothing in line: the call starts at once, with nothing to give up on (and no abort
     // listener to add and take off again, which costs more than a fast command).
     const idle = this.inLine === 0;
@@ -211,7 +224,7 @@ export class ManagedSession {
       if (state === 'gave_up') return undefined as T;
       state = 'started';
       try {
-        return await this.guarded(fn);
+        return await this.guarded(fn, onProgress ?? null);
       } finally {
         this.inLine--;
       }
@@ -270,50 +283,53 @@ export class ManagedSession {
     return this.inProgress;
   }
 
-  /** A person typing in the viewer: who, and how the waiting calls learn it is over. */
-  private control: { by: string; released: Promise<void>; release: () => void } | null = null;
+  /** A person typing in the viewer holds the keyboard; agent calls wait meanwhile. */
+  private readonly control: ViewerControl;
 
   get controlledBy(): string | null {
-    return this.control?.by ?? null;
+    return this.control.by;
   }
 
   /** A person takes the keyboard: agent calls wait (up to 30 s each) until it is handed back. */
   takeControl(by: string): void {
-    if (this.control) return;
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    this.control = { by, released, release };
-    this.transcript.note('control', { by, taken: true });
+    this.control.take(by);
   }
 
   releaseControl(): void {
-    const control = this.control;
-    if (!control) return;
-    this.control = null;
-    this.transcript.note('control', { by: control.by, taken: false });
-    control.release();
+    this.control.release();
   }
 
-  private async waitForControl(): Promise<void> {
-    const control = this.control;
-    if (!control) return;
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      control.released.then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 30_000))),
-    ]);
-    clearTimeout(timer);
-    if (gaveUp)
-      throw new GatewalkError(
-        'session_controlled',
-        `a person (${control.by}) has taken control of session ${this.id} in the viewer: try again later`,
-      );
+  /**
+   * Runs a call on a usable session. A call in the line (`reenter` not false) first re-enters a
+   * session lost to a drop or a logout, when `reconnect` says so; and when the call finds the
+   * last hop gone before it typed anything (hop_lost: a logout nobody had seen), it re-enters
+   * and runs then: what it would have typed was never typed, so nothing runs twice.
+   */
+  private async guarded<T>(
+    fn: () => Promise<T>,
+    reenter: ((p: WalkProgress) => void) | null | false = false,
+  ): Promise<T> {
+    const progress = reenter === false ? undefined : (reenter ?? undefined);
+    if (reenter !== false) {
+      this.reentry.callStarts();
+      await this.control.wait();
+      if (this.reentry.applies()) await this.reentry.run(progress);
+    }
+    this.assertUsable();
+    await this.control.wait();
+    this.assertUsable();
+    try {
+      return await this.running(fn);
+    } catch (err) {
+      const lost = err instanceof GatewalkError && err.code === 'hop_lost';
+      if (reenter === false || !lost || this.reentry.happened || !this.reentry.applies()) throw err;
+      await this.reentry.run(progress);
+      this.assertUsable();
+      return this.running(fn);
+    }
   }
 
-  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
-    this.assertUsable();
-    await this.waitForControl();
-    this.assertUsable();
+  private async running<T>(fn: () => Promise<T>): Promise<T> {
     this.inProgress++;
     this.touch();
     try {
@@ -332,6 +348,7 @@ export class ManagedSession {
   touch(): void {
     this.lastActivity = new Date();
     this.onActivity();
+    this.keepalive?.arm();
   }
 
   info(): SessionInfo {
@@ -345,6 +362,9 @@ export class ManagedSession {
       hop: this.nav.profile.hops[this.nav.at]?.name ?? '',
       opened_at: this.openedAt.toISOString(),
       last_activity: this.lastActivity.toISOString(),
+      ...(this.reentry.total
+        ? { reentries: this.reentry.list(), reentry_count: this.reentry.total }
+        : {}),
     };
   }
 
@@ -359,6 +379,7 @@ export class ManagedSession {
   }
 
   dispose(): void {
+    this.keepalive?.stop();
     this.shell.dispose();
     this.detach();
     if (this.state === 'closed') this.transcript.state('closed', this.reason);

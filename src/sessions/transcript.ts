@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { GatewalkError } from '../errors.js';
 import { typedForms } from '../shell/framing.js';
 import { MIN_SECRET_LENGTH, StreamRedactor } from './redactor.js';
+import type { Pty, SentData } from '../terminal/pty.js';
 
 export interface TranscriptMeta {
   session_id: string;
@@ -245,3 +246,33 @@ export class TranscriptWriter {
 }
 
 export { readMeta, readTranscript, tailTranscript } from './transcript-read.js';
+
+/** Copies what the PTY receives and sends into the transcript; returns how to stop. */
+export function recordPty(pty: Pty, transcript: TranscriptWriter): () => void {
+  for (const secret of pty.secrets) transcript.addSecret(secret);
+  // A transcript that cannot be written (disk full) must not take the session down with it.
+  const safely = (write: () => void) => {
+    try {
+      write();
+    } catch {
+      // The writer reported it when it failed to open; later failures are dropped.
+    }
+  };
+  // What the screen shows: a framed line's echo is recorded as the command typed (the line
+  // itself is in the `send` event).
+  const onDisplay = (text: string) => safely(() => transcript.received(text));
+  const onSent = (s: SentData) =>
+    safely(() =>
+      // A person's keystrokes may be a password typed with echo off, one key at a time (too
+      // short to redact): the transcript says who typed and how much, the echo shows the rest.
+      s.by
+        ? transcript.note('typed', { by: s.by, bytes: Buffer.byteLength(s.data) })
+        : transcript.sent(s.data, { secret: s.secret }),
+    );
+  pty.on('display', onDisplay);
+  pty.on('sent', onSent);
+  return () => {
+    pty.off('display', onDisplay);
+    pty.off('sent', onSent);
+  };
+}

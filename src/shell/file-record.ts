@@ -18,7 +18,7 @@ export interface FileRecord {
 
 /**
  * A FileRecord for a session's PTY and transcript. The transcript records the PTY's `display`
- * stream (sessions/session.ts recordPty), which the PTY withholds while a file moves.
+ * stream (sessions/transcript.ts recordPty), which the PTY withholds while a file moves.
  */
 export function fileRecord(pty: Pty, transcript: { received(data: string): void }): FileRecord {
   return {

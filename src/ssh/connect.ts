@@ -25,6 +25,12 @@ export interface ConnectDeps {
   agentSocket?: string;
   /** Keepalive for connections whose profile sets none (the server uses one to notice drops). */
   defaultKeepaliveMs?: number;
+  /**
+   * Asks a person a keyboard-interactive prompt nothing else answers (`gatewalk record`: MFA
+   * asked at login). `echo` is the server's flag. Only the profile's own endpoint asks, not its
+   * jumps; null answers nothing (an empty answer, as without it).
+   */
+  prompt?: (text: string, echo: boolean) => Promise<string | null>;
 }
 
 /** An SSH connection, with the jump connections it goes through (outermost first). */
@@ -111,7 +117,12 @@ function describe(e: Endpoint): string {
 }
 
 /** One SSH connection, over `sock` when it goes through a jump. */
-function connectEndpoint(e: Endpoint, deps: ConnectDeps, sock?: Duplex): Promise<SshClient> {
+function connectEndpoint(
+  e: Endpoint,
+  deps: ConnectDeps,
+  sock?: Duplex,
+  ask?: ConnectDeps['prompt'],
+): Promise<SshClient> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let hostKeyError: unknown;
@@ -168,7 +179,8 @@ function connectEndpoint(e: Endpoint, deps: ConnectDeps, sock?: Duplex): Promise
             const answer = await e.answer(p.prompt);
             if (answer !== null) return answer;
             const asksPassword = /^\s*(\S+'s )?password( for \S+)?:?\s*$/i.test(p.prompt);
-            return asksPassword && e.password !== null ? e.password : '';
+            if (asksPassword && e.password !== null) return e.password;
+            return (await ask?.(p.prompt, p.echo ?? false)) ?? '';
           }),
         ).then(finish, fail);
       },
@@ -276,7 +288,13 @@ export async function connectProfile(
       const next = aliasJumps[aliasJumps.indexOf(jump) + 1] ?? endpoint;
       sock = await forward(client, next.host, next.port, endpoint.timeoutMs);
     }
-    const client = await connectEndpoint(endpoint, deps, sock);
+    // Only the profile asked for asks a person: a `via` profile answers from its own handlers.
+    const client = await connectEndpoint(
+      endpoint,
+      deps,
+      sock,
+      seen.length === 0 ? deps.prompt : undefined,
+    );
     return {
       client,
       jumps,

@@ -8,7 +8,7 @@ import { closeSession, leaveHops, switchTarget } from '../../src/navigator/sessi
 import { writeRemoteFile } from '../../src/shell/files.js';
 import { ShellExecutor } from '../../src/shell/executor.js';
 import type { Pty } from '../../src/terminal/pty.js';
-import { entryConnect, podProfiles, useOpenSshLab } from '../helpers/openssh.js';
+import { entryConnect, KOKO_ASSET_HOP, podProfiles, useOpenSshLab } from '../helpers/openssh.js';
 
 const fx = useOpenSshLab();
 
@@ -29,16 +29,7 @@ function koko(entry: 'koko' | 'koko-idle') {
   asset:
     extends: menu
     hops:
-      - name: asset
-        steps:
-          - send_text: p
-          - wait_for: '\\[Host\\]> $'
-          - select: { line: '^\\s*(?<key>\\d+)\\s*\\|\\s*(?<label>[^|]+?)\\s*\\|', item: '^db-prod-02$', send: '\${key}', next_page: { send_text: n } }
-          - wait_for: 'ID> $'
-          - send_text: dba
-        prompt: '\\[dba@db-prod-02 [^\\]]*\\]\\$ $'
-        shell: posix
-        exit: exit
+${KOKO_ASSET_HOP}
 `);
 }
 

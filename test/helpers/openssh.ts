@@ -16,6 +16,22 @@ export function entryConnect(lab: OpenSshLab, entry: EntryName, extra = ''): str
 }
 
 /** YAML single-quoted scalar. */
+/**
+ * The KoKo asset hop (host db-prod-02 picked from the paged list, account dba), as an item of a
+ * profile's `hops:` list indented by six spaces, as in
+ * `profiles:\n  NAME:\n    hops:\n${KOKO_ASSET_HOP}`.
+ */
+export const KOKO_ASSET_HOP = `      - name: asset
+        steps:
+          - send_text: p
+          - wait_for: '\\[Host\\]> $'
+          - select: { line: '^\\s*(?<key>\\d+)\\s*\\|\\s*(?<label>[^|]+?)\\s*\\|', item: '^db-prod-02$', send: '\${key}', next_page: { send_text: n } }
+          - wait_for: 'ID> $'
+          - send_text: dba
+        prompt: '\\[dba@db-prod-02 [^\\]]*\\]\\$ $'
+        shell: posix
+        exit: exit`;
+
 export const yq = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /**

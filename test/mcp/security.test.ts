@@ -170,6 +170,8 @@ profiles:
     }
   });
 
+  // Up to 30 s more than its work: beforeAll's walk typed this step's one-time code, which is
+  // single-use (RFC 6238 §5.2), so this walk waits for the next step.
   it("answers a sudo-like prompt from the hop's handler with the configured secret", async () => {
     // A session of its own: if the answer never comes, the command it leaves running must not
     // hold up the other tests.
@@ -193,7 +195,7 @@ profiles:
     // The OTP of the walk and the sudo answer, both written as [secret].
     const sends = eventsOf(sudoTranscript).filter((e) => e.type === 'send' && e.secret === true);
     expect(sends.map((e) => e.data)).toEqual(['[secret]', '[secret]']);
-  });
+  }, 50_000);
 
   it('redacts the login password from the transcript when the remote prints it', async () => {
     // The command text does not hold the password; only its output does.

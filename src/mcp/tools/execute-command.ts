@@ -4,8 +4,8 @@ import { GatewalkError } from '../../errors.js';
 import { describeResult } from '../describe.js';
 import { LIMITS } from '../limits.js';
 import { guardCommand } from '../policy-guard.js';
-import { describeRun, every, PROGRESS_EVERY_MS, report } from '../progress.js';
-import { ok, type ToolContext } from '../result.js';
+import { describeRun, every, PROGRESS_EVERY_MS, report, walkProgress } from '../progress.js';
+import { ok, withReentry, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 import { taskTool } from '../tasks.js';
 
@@ -78,6 +78,8 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
           void session.now(() => session.shell.interrupt()).catch(() => undefined);
       };
       if (extra.taskId) extra.signal.addEventListener('abort', cancel, { once: true });
+      // A session lost to a drop or a logout is walked again first when reconnect is on.
+      const rewalk = walkProgress(extra, ctx.progressEveryMs ?? PROGRESS_EVERY_MS);
       const result = await session
         .serial(
           () => {
@@ -93,12 +95,15 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
           },
           waitMs || undefined,
           extra.signal,
+          rewalk.onProgress,
         )
         .finally(() => {
           stopTicks();
+          rewalk.stop();
           extra.signal.removeEventListener('abort', cancel);
         });
-      return ok({ ...result }, describeResult(result));
+      // The one line that says the session was walked again before this command ran.
+      return withReentry(session, ok({ ...result }, describeResult(result)));
     },
   );
 }

@@ -6,7 +6,7 @@ import { readRemoteFile } from '../../shell/files.js';
 import { LIMITS } from '../limits.js';
 import { guardRead } from '../policy-guard.js';
 import { progress } from '../progress.js';
-import { encodedBytes, ok, tool, type ToolContext } from '../result.js';
+import { encodedBytes, ok, withReentry, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 // A text chunk goes out twice (text and structured content), escaped as JSON: it is cut to fit
@@ -89,20 +89,23 @@ export function registerReadFile(server: McpServer, ctx: ToolContext): void {
       const next = end < r.size ? end : null;
       const text = content.toString('utf8');
       const more = next === null ? '' : `; more from next_offset ${next}`;
-      return ok(
-        {
-          path: args.path,
-          content: isText ? text : content.toString('base64'),
-          encoding: isText ? 'utf8' : 'base64',
-          bytes: covered,
-          offset: r.offset,
-          size: r.size,
-          next_offset: next,
-          truncated: next !== null,
-          sha256,
-          redacted: masked,
-        },
-        `${args.path}: bytes ${r.offset}..${end} of ${r.size}${more}, sha256 ${sha256}${masked ? ' (secret values masked as ******: the content differs from the file)' : ''}${isText ? `\n${text}` : ' (binary, base64 in structured content)'}`,
+      return withReentry(
+        session,
+        ok(
+          {
+            path: args.path,
+            content: isText ? text : content.toString('base64'),
+            encoding: isText ? 'utf8' : 'base64',
+            bytes: covered,
+            offset: r.offset,
+            size: r.size,
+            next_offset: next,
+            truncated: next !== null,
+            sha256,
+            redacted: masked,
+          },
+          `${args.path}: bytes ${r.offset}..${end} of ${r.size}${more}, sha256 ${sha256}${masked ? ' (secret values masked as ******: the content differs from the file)' : ''}${isText ? `\n${text}` : ' (binary, base64 in structured content)'}`,
+        ),
       );
     },
   );

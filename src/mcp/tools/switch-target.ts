@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { mcpAsker } from '../ask.js';
 import { LIMITS } from '../limits.js';
 import { PROGRESS_EVERY_MS, walkProgress } from '../progress.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, withReentry, tool, type ToolContext } from '../result.js';
 import { params, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -39,15 +39,18 @@ export function registerSwitchTarget(server: McpServer, ctx: ToolContext): void 
       const screen = await redactedScreen(session);
       const hops = session.nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       const prompt = screen.screen.split('\n').at(-1) ?? '';
-      return ok(
-        {
-          session_id: session.id,
-          profile: session.nav.profile.name,
-          hops,
-          prompt,
-          screen: screen.screen,
-        },
-        `session ${session.id} now at ${session.nav.profile.name} (${hops.map((h) => h.name).join(' -> ')}); prompt: ${prompt}`,
+      return withReentry(
+        session,
+        ok(
+          {
+            session_id: session.id,
+            profile: session.nav.profile.name,
+            hops,
+            prompt,
+            screen: screen.screen,
+          },
+          `session ${session.id} now at ${session.nav.profile.name} (${hops.map((h) => h.name).join(' -> ')}); prompt: ${prompt}`,
+        ),
       );
     },
   );

@@ -8,7 +8,7 @@ import { download, upload } from '../../shell/transfer.js';
 import { LIMITS } from '../limits.js';
 import { guardRead, guardWrite } from '../policy-guard.js';
 import { progress } from '../progress.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, withReentry, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 const onConflict = z
@@ -55,9 +55,12 @@ export function registerUpload(server: McpServer, ctx: ToolContext): void {
           record: fileRecord(session.nav.pty, session.transcript),
         });
       });
-      return ok(
-        { remote_path: r.remotePath, bytes: r.bytes, sha256: r.sha256 },
-        `uploaded ${r.bytes} bytes to ${r.remotePath} (sha256 ${r.sha256})`,
+      return withReentry(
+        session,
+        ok(
+          { remote_path: r.remotePath, bytes: r.bytes, sha256: r.sha256 },
+          `uploaded ${r.bytes} bytes to ${r.remotePath} (sha256 ${r.sha256})`,
+        ),
       );
     },
   );
@@ -90,9 +93,12 @@ export function registerDownload(server: McpServer, ctx: ToolContext): void {
           secrets: session.nav.pty.secrets,
         }),
       );
-      return ok(
-        { local_path: r.localPath, bytes: r.bytes, sha256: r.sha256, redacted: r.redacted },
-        `downloaded ${r.bytes} bytes to ${r.localPath} (sha256 ${r.sha256})${r.redacted ? '; secret values of the session were masked as ****** in the local copy' : ''}`,
+      return withReentry(
+        session,
+        ok(
+          { local_path: r.localPath, bytes: r.bytes, sha256: r.sha256, redacted: r.redacted },
+          `downloaded ${r.bytes} bytes to ${r.localPath} (sha256 ${r.sha256})${r.redacted ? '; secret values of the session were masked as ****** in the local copy' : ''}`,
+        ),
       );
     },
   );

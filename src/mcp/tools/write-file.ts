@@ -4,7 +4,7 @@ import { guardWrite } from '../policy-guard.js';
 import { fileRecord } from '../../shell/file-record.js';
 import { writeRemoteFile } from '../../shell/files.js';
 import { LIMITS } from '../limits.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, withReentry, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 export function registerWriteFile(server: McpServer, ctx: ToolContext): void {
@@ -50,9 +50,12 @@ export function registerWriteFile(server: McpServer, ctx: ToolContext): void {
       });
       const at = args.offset ? ` at offset ${args.offset}` : '';
       const size = r.size === undefined ? '' : `; the file is now ${r.size} bytes`;
-      return ok(
-        { path: args.path, ...r },
-        `wrote ${r.bytes} bytes to ${args.path}${at} (sha256 ${r.sha256})${size}`,
+      return withReentry(
+        session,
+        ok(
+          { path: args.path, ...r },
+          `wrote ${r.bytes} bytes to ${args.path}${at} (sha256 ${r.sha256})${size}`,
+        ),
       );
     },
   );
