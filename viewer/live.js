@@ -1,15 +1,25 @@
-// The live view: the session's transcript as server-sent events, drawn by xterm.js; with
-// "take control", keystrokes go to the session (the agent's calls wait meanwhile).
+// The live view: the session's transcript as server-sent events, drawn by xterm.js. A page
+// watches only until a person turns control mode on: then keystrokes go to the session (the
+// agent's calls wait meanwhile); in watch mode nothing is ever sent.
 /* global Terminal, window, document, EventSource, fetch */
 (function () {
   // The page's settings, in a data attribute (no inline script: the CSP allows none).
   const cfg = JSON.parse(document.getElementById('gatewalk-config').dataset.config);
-  const term = new Terminal({ cols: cfg.cols, rows: cfg.rows, scrollback: 5000 });
-  term.open(document.getElementById('terminal'));
-  const table = document.getElementById('commands');
-  const rows = new Map();
+  const term = new Terminal({
+    cols: cfg.cols,
+    rows: cfg.rows,
+    scrollback: 5000,
+    disableStdin: true,
+  });
+  const container = document.getElementById('terminal');
+  term.open(container);
+  window.gatewalkFit(term, container);
   const control = document.getElementById('control');
+  const mode = document.getElementById('mode');
   const problem = document.getElementById('problem');
+  const commands = window.gatewalkCommands(cfg, (e) => {
+    window.location.href = `/sessions/${cfg.id}/replay?at=${encodeURIComponent(e.t)}`;
+  });
   // This page's event stream, named by the server: control ends when it does (tab closed).
   let conn = null;
   // One request after the other: keystrokes must arrive in order, and after "take control".
@@ -29,6 +39,17 @@
         }),
     ));
 
+  // Every page starts watching, also one the browser restores with the box still ticked.
+  control.checked = false;
+  function showMode() {
+    const on = control.checked;
+    mode.textContent = on ? 'in control' : 'watch only';
+    mode.className = on ? 'mode control' : 'mode';
+    term.options.disableStdin = !on;
+    document.body.dataset.mode = on ? 'control' : 'watch';
+  }
+  showMode();
+
   function onEvent(e) {
     if (e.type === 'recv') term.write(e.data);
     else if (e.type === 'state') {
@@ -36,21 +57,13 @@
       document.getElementById('reason').textContent = e.reason || '';
       if (e.state === 'closed') {
         source.close();
+        control.checked = false;
         control.disabled = true;
+        showMode();
       }
-    } else if (e.type === 'command_start') {
-      const tr = table.insertRow();
-      tr.insertCell().textContent = e.command;
-      tr.insertCell().textContent = '…';
-      tr.insertCell().textContent = '';
-      rows.set(e.id, tr);
-    } else if (e.type === 'command_end') {
-      const tr = rows.get(e.id);
-      if (tr) {
-        tr.cells[1].textContent = e.exit_code === null ? e.status : String(e.exit_code);
-        tr.cells[2].textContent = String(e.duration_ms);
-      }
-    } else if (e.type === 'note' && e.kind === 'switch' && e.hop) {
+    } else if (e.type === 'command_start') commands.start(e);
+    else if (e.type === 'command_end') commands.end(e);
+    else if (e.type === 'note' && e.kind === 'switch' && e.hop) {
       const hops = document.getElementById('hops');
       const span = document.createElement('span');
       span.textContent = e.hop;
@@ -65,15 +78,15 @@
   source.addEventListener('end', () => source.close());
   source.addEventListener('hello', (m) => {
     conn = JSON.parse(m.data).conn;
-    // The page was reloaded while in control: this stream holds it now.
-    if (control.checked) void post('control', { on: true });
   });
 
   control.addEventListener('change', () => {
+    showMode();
     void post('control', { on: control.checked });
     if (control.checked) term.focus();
   });
   term.onData((data) => {
+    // Watch mode sends nothing: not keys, not the terminal's answers to queries.
     if (control.checked) void post('input', { data });
   });
   window.gatewalkTerminal = term;

@@ -101,7 +101,7 @@ function usageError(io: CliIo, command: string, what: string, usage: string): nu
  * per wait instead, with what it waits for. On a terminal, a spinner shows the current wait.
  */
 /** `send_secret: { ask }` answered on the person's terminal (the spinner is erased first). */
-function askOptions(io: CliIo, style: Style): { secrets?: { ask: Asker } } {
+export function askOptions(io: CliIo, style: Style): { secrets?: { ask: Asker } } {
   const { askSecret } = io;
   if (!askSecret) return {};
   return {

@@ -27,6 +27,10 @@ ${CAPS_USAGE}
                      token from GATEWALK_HTTP_TOKEN, else kept in <runtime>/http-token
                      (made 0600 on first start)
   --runtime DIR      runtime root (default $XDG_STATE_HOME/gatewalk or ~/.local/state/gatewalk)
+  --keep-days N      remove transcripts and spilled outputs not written for N days, at start
+                     and once a day (never an open session's); stopped servers' folders go
+                     after N days too (default: kept until their folder goes, 14 days after
+                     their server stopped, the newest 10 folders kept whatever their age)
   --allow-direct     open_session also takes user@host[:port] and ~/.ssh/config aliases
   --idle-close MIN   close sessions idle this many minutes (default 60; 0: never)
   --reconnect LIST   re-enter sessions lost to a drop or a gateway's logout on the next call,
@@ -46,6 +50,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       caps: { type: 'string' },
       http: { type: 'string' },
       runtime: { type: 'string' },
+      'keep-days': { type: 'string' },
       'allow-direct': { type: 'boolean' },
       'idle-close': { type: 'string' },
       reconnect: { type: 'string' },
@@ -72,6 +77,11 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     return 2;
   }
   // Every argument checked before anything starts: a bad one must not leave a server running.
+  const keepDays = values['keep-days'] === undefined ? undefined : Number(values['keep-days']);
+  if (keepDays !== undefined && !(Number.isFinite(keepDays) && keepDays > 0)) {
+    io.err(`gatewalk serve: --keep-days takes days (a number > 0)\n\n${SERVE_USAGE}`);
+    return 2;
+  }
   const isPort = (n: number) => Number.isInteger(n) && n >= 0 && n <= 65535;
   const viewerPort = Number(values['viewer-port'] ?? 8765);
   if (!isPort(viewerPort) || (values.http !== undefined && !isPort(Number(values.http)))) {
@@ -103,6 +113,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     env: io.env,
     ...(values.runtime ? { runtimeRoot: resolve(io.cwd, values.runtime) } : {}),
     allowDirect: values['allow-direct'] ?? false,
+    ...(keepDays !== undefined ? { keepDays } : {}),
     idleCloseMinutes: idle,
     caps,
     ...(reconnect ? { reconnect } : {}),

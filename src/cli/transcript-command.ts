@@ -1,8 +1,11 @@
-import { closeSync, fchmodSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GatewalkError, isGatewalkError } from '../errors.js';
 import { toAsciicast } from '../sessions/asciicast.js';
+import { AUDIT_KEY_FILE, auditKeyFrom } from '../sessions/audit-key.js';
+import { verifyChain, type Verdict } from '../sessions/chain.js';
+import { defaultRuntimeRoot } from '../sessions/runtime.js';
 import {
   readTranscript,
   tailTranscript,
@@ -13,10 +16,14 @@ import type { CliIo } from './io.js';
 
 export const TRANSCRIPT_USAGE = `Usage: gatewalk transcript export [--format asciicast] <transcript.jsonl> [-o out.cast]
        gatewalk transcript show <transcript.jsonl> [--tail N]
+       gatewalk transcript verify <transcript.jsonl> [--key FILE]
 
 export writes the session's output as an asciinema v2 recording (play it with asciinema play
 out.cast) to standard output, or to -o FILE (mode 0600); typed input is left out. show prints
-the events as readable lines; --tail N only the last N.`;
+the events as readable lines; --tail N only the last N. verify checks the transcript's hash
+chain with the installation's audit key (${AUDIT_KEY_FILE} in the runtime root, or --key FILE):
+it prints "intact (N lines)" and exits 0, or names the first line changed, removed, inserted
+or moved, or where the file was cut short, and exits 1.`;
 
 const FORMATS = ['asciicast'];
 
@@ -57,7 +64,14 @@ function describeEvent(e: TranscriptEvent): string {
     case 'state':
       return line('state', printable(e.state + (e.reason ? ` (${e.reason})` : '')));
     case 'command_start':
-      return line('command', printable(`${e.id} start: ${e.command}`));
+      return line(
+        'command',
+        printable(
+          `${e.id} start: ${e.command}` +
+            (e.by ? ` [by ${e.by}]` : '') +
+            (e.hops && e.hops.length > 0 ? ` [at ${e.hops.join(' -> ')}]` : ''),
+        ),
+      );
     case 'command_end':
       return line(
         'command',
@@ -92,6 +106,27 @@ function writePrivate(path: string, text: string): void {
   }
 }
 
+function readWhole(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new GatewalkError(
+      'transcript_unreadable',
+      `cannot read the transcript ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/** What verify says: tampering, a cut, or that the file cannot tell, each said as such. */
+function verdictLine(v: Verdict): string {
+  if (v.ok) return `intact (${v.lines} lines)`;
+  if (v.unchained) return v.message;
+  if (v.kind === 'wrong key') return `cannot verify: ${v.message}`;
+  if (v.kind === 'truncated') return `incomplete: ${v.message}`;
+  return `tampered: ${v.message}`;
+}
+
 function parse(args: string[]) {
   const { values, positionals } = parseArgs({
     args,
@@ -100,6 +135,7 @@ function parse(args: string[]) {
       format: { type: 'string' },
       output: { type: 'string', short: 'o' },
       tail: { type: 'string' },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,12 +159,24 @@ export async function runTranscriptCommand(args: string[], io: CliIo): Promise<n
     return 0;
   }
   const [sub, file, ...extra] = o.positionals;
-  if (sub !== 'export' && sub !== 'show')
-    return usage(sub ? `unknown subcommand "${sub}"` : 'export or show?');
+  if (sub !== 'export' && sub !== 'show' && sub !== 'verify')
+    return usage(sub ? `unknown subcommand "${sub}"` : 'export, show or verify?');
   if (!file) return usage('which transcript file?');
   if (extra.length > 0) return usage(`one transcript file at a time, not also "${extra[0]}"`);
   const path = resolve(io.cwd, file);
+  if (o.key !== undefined && sub !== 'verify') return usage('--key goes with verify');
   try {
+    if (sub === 'verify') {
+      if (o.tail !== undefined || o.format !== undefined || o.output !== undefined)
+        return usage('verify takes only --key');
+      const keyFile =
+        o.key === undefined
+          ? resolve(defaultRuntimeRoot(io.env), AUDIT_KEY_FILE)
+          : resolve(io.cwd, o.key);
+      const verdict = verifyChain(readWhole(path), () => auditKeyFrom(keyFile));
+      io.out(verdictLine(verdict));
+      return verdict.ok ? 0 : 1;
+    }
     if (sub === 'export') {
       if (o.tail !== undefined) return usage('--tail goes with show');
       const format = o.format ?? 'asciicast';

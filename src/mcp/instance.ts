@@ -7,7 +7,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { packagePath } from '../paths.js';
 import { ProfileSource } from '../profiles/watch.js';
 import { SessionManager, type ManagerOptions } from '../sessions/manager.js';
-import { RuntimeDir, defaultRuntimeRoot } from '../sessions/runtime.js';
+import { installationKey, type AuditKey } from '../sessions/audit-key.js';
+import { DAY_MS, RuntimeDir, defaultRuntimeRoot, pruneSessionFiles } from '../sessions/runtime.js';
 import type { Viewer } from '../viewer/server.js';
 import type { Cap } from './caps.js';
 import { createServer } from './server.js';
@@ -44,6 +45,12 @@ export interface InstanceOptions {
   taskPollMs?: number;
   /** Re-entry after drops and logouts for profiles without `reconnect` (`--reconnect`). */
   reconnect?: ManagerOptions['reconnect'];
+  /**
+   * Days transcripts and spilled outputs are kept (`serve --keep-days`): older ones are removed
+   * at start and once a day, and stopped servers' folders after this long instead of 14 days.
+   * Default: none removed but with their server's folder.
+   */
+  keepDays?: number;
 }
 
 export interface Instance {
@@ -56,6 +63,8 @@ export interface Instance {
   newServer(): McpServer;
   /** Loads now what start left for later: the profiles; the sessions' modules in the background. */
   warmUp(): void;
+  /** Removes what --keep-days no longer keeps (as at start and daily); the paths removed. */
+  pruneOld(): string[];
   shutdown(reason?: string): Promise<void>;
 }
 
@@ -67,14 +76,19 @@ export function version(): string {
 export function startInstance(options: InstanceOptions): Instance {
   const env = options.env ?? {};
   const clientLabel = options.clientLabel ?? env.GATEWALK_CLIENT_LABEL ?? null;
-  const runtime = new RuntimeDir(options.runtimeRoot ?? defaultRuntimeRoot(env), {
-    pid: process.pid,
-    started_at: new Date().toISOString(),
-    client: clientLabel,
-    profile_dirs: options.profileDirs,
-    http_url: null,
-    viewer_url: null,
-  });
+  const keepMs = options.keepDays !== undefined ? options.keepDays * DAY_MS : undefined;
+  const runtime = new RuntimeDir(
+    options.runtimeRoot ?? defaultRuntimeRoot(env),
+    {
+      pid: process.pid,
+      started_at: new Date().toISOString(),
+      client: clientLabel,
+      profile_dirs: options.profileDirs,
+      http_url: null,
+      viewer_url: null,
+    },
+    keepMs !== undefined ? { retentionMs: keepMs } : {},
+  );
   const log = (line: string) => {
     runtime.log(line);
     options.log?.(line);
@@ -82,6 +96,8 @@ export function startInstance(options: InstanceOptions): Instance {
   const profiles = new ProfileSource(options.profileDirs, log);
   if (!options.lazy) void profiles.load();
   if (options.watchProfiles !== false) profiles.watch();
+  // Read (or made) at the first session: a key others may read fails that open, saying why.
+  let auditKey: AuditKey | undefined;
   const transferDir = options.transferDir ?? `${runtime.dir}/files`;
   mkdirSync(transferDir, { recursive: true, mode: 0o700 });
   const manager = new SessionManager({
@@ -99,13 +115,41 @@ export function startInstance(options: InstanceOptions): Instance {
     log,
     onTranscriptFailure: log,
     ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+    auditKey: () => (auditKey ??= installationKey(runtime.root)),
   });
   let stopped = false;
+  // Housekeeping, not a decision about any session: an unref'd daily timer is enough.
+  let retention: NodeJS.Timeout | undefined;
+  const pruneOld = (): string[] => {
+    if (keepMs === undefined) return [];
+    const open = new Set(
+      manager
+        .all()
+        .filter((s) => s.state !== 'closed')
+        .map((s) => s.id),
+    );
+    const removed = pruneSessionFiles(runtime.root, {
+      keepMs,
+      ownDir: runtime.dir,
+      open: () => open,
+    });
+    if (removed.length > 0)
+      log(
+        `removed ${removed.length} transcript(s)/output(s) older than ${options.keepDays} day(s)`,
+      );
+    return removed;
+  };
+  if (keepMs !== undefined) {
+    pruneOld();
+    retention = setInterval(pruneOld, DAY_MS);
+    retention.unref();
+  }
   const instance: Instance = {
     manager,
     profiles,
     runtime,
     viewer: null,
+    pruneOld,
     startViewer: async (port) => {
       const [{ startViewer }, { liveCatalog }] = await Promise.all([
         import('../viewer/server.js'),
@@ -147,6 +191,7 @@ export function startInstance(options: InstanceOptions): Instance {
     shutdown: async (reason = 'server shutting down') => {
       if (stopped) return;
       stopped = true;
+      clearInterval(retention);
       profiles.close();
       await manager.closeAll(reason);
       await instance.viewer?.close();

@@ -41,20 +41,39 @@ export function ok(data: Record<string, unknown>, text: string): CallToolResult 
   return { content: [{ type: 'text', text }], structuredContent: data };
 }
 
-/**
- * A call that walked its session again first (re-entry after a drop or a logout) says so on the
- * first line of its text, and as `reentered` in its structured content.
- */
-export function withReentry(
-  session: { reentry: { take(): string | null } },
-  result: CallToolResult,
-): CallToolResult {
-  const line = session.reentry.take();
-  if (!line) return result;
-  const first = result.content[0];
-  if (first?.type === 'text') first.text = `${line}\n${first.text}`;
-  return { ...result, structuredContent: { reentered: line, ...result.structuredContent } };
+/** Where a result's notices come from: a session (sessions/session.ts `notices`). */
+export interface NoticeSource {
+  notices: {
+    take(options?: { reentry?: boolean }): { lines: string[]; fields: Record<string, unknown> };
+  };
 }
+
+/**
+ * A result that has something to say first says it on the first lines of its text and in its
+ * structured content, once: what a person did while holding the session's terminal in the
+ * viewer (`person`), and that the call walked its session again first (`reentered`, after a
+ * drop or a logout). `reentry: false` for a call that cannot have re-entered (a read beside the
+ * line): the line belongs to the call that did.
+ */
+export function withNotices(
+  session: NoticeSource,
+  result: CallToolResult,
+  options: { reentry?: boolean } = {},
+): CallToolResult {
+  const { lines, fields } = session.notices.take(options);
+  if (lines.length === 0) return result;
+  const head = lines.join('\n');
+  const first = result.content[0];
+  const content =
+    first?.type === 'text'
+      ? [{ ...first, text: `${head}\n${first.text}` }, ...result.content.slice(1)]
+      : [{ type: 'text' as const, text: head }, ...result.content];
+  return { ...result, content, structuredContent: { ...fields, ...result.structuredContent } };
+}
+
+/** The notices of a call that may have re-entered its session (the name it had before). */
+export const withReentry = (session: NoticeSource, result: CallToolResult): CallToolResult =>
+  withNotices(session, result);
 
 /** An error's text at most (issue 13): an error says what happened, it never carries data. */
 export const ERROR_TEXT_MAX = 2048;

@@ -3,7 +3,7 @@
 // draft written and validated, leaving with the draft's own exits, and the offered check.
 import { writeFileSync } from 'node:fs';
 import type { CliIo, UserTerminal } from '../cli/io.js';
-import { progress } from '../cli/nav-commands.js';
+import { askOptions, progress } from '../cli/nav-commands.js';
 import { Style } from '../cli/style.js';
 import { isGatewalkError } from '../errors.js';
 import type { NavSession } from '../navigator/session.js';
@@ -211,6 +211,8 @@ export async function recordWalk(
     session = await openSession(profile, {
       lookup: (n) => registry.resolveVia(n),
       onProgress: progress(style, false, plan.verbose),
+      // A profile walked by --extends may ask the person for a secret ({ ask }).
+      ...askOptions(io, style),
       prompt: async (text, echo) => {
         style.stop();
         recorder.auth(text, echo);

@@ -8,6 +8,7 @@ import type { WalkProgress } from '../navigator/walk.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
 import { resolveSecret, type Asker } from '../profiles/secrets.js';
 import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
+import type { AuditKey } from './audit-key.js';
 import type { ManagedSession, SessionInfo, SessionSpec } from './session.js';
 import { directProfile, looksDirect } from './direct.js';
 import { loadedModules, sessionModules } from './modules.js';
@@ -37,6 +38,8 @@ export interface ManagerOptions {
   onTranscriptFailure?: (message: string) => void;
   /** Re-entry for profiles that do not set `reconnect` (serve --reconnect); default none. */
   reconnect?: ReconnectPolicy;
+  /** The installation's audit key: transcripts are hash-chained with it (none: plain lines). */
+  auditKey?: () => AuditKey;
 }
 
 export interface OpenRequest {
@@ -121,6 +124,7 @@ export class SessionManager {
         rows: profile.terminal.rows,
         started_at: new Date().toISOString(),
       },
+      this.options.auditKey?.(),
     );
     transcript.state('opening');
     // Login secrets are never typed into the terminal, but a remote may still print one: known

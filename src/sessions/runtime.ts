@@ -1,5 +1,6 @@
 // The server instance's folder: server.json, server.log and one transcript per session. Each
-// start also prunes the folders of servers that stopped long ago (pruneServers).
+// start also prunes the folders of servers that stopped long ago (pruneServers); with
+// `serve --keep-days N`, transcripts and spilled outputs older than N days go too (pruneSessionFiles).
 import {
   appendFileSync,
   chmodSync,
@@ -128,6 +129,86 @@ export function pruneServers(root: string, options: PruneOptions = {}): string[]
       removed.push(dir);
     } catch {
       // Left for the next start.
+    }
+  }
+  return removed;
+}
+
+export const DAY_MS = 24 * 3600_000;
+
+export interface RetentionOptions {
+  /** Files not written for this long are removed. */
+  keepMs: number;
+  /** This server's instance folder: its open sessions' files stay, whatever their age. */
+  ownDir?: string;
+  /** Ids of this server's sessions still open. */
+  open?: () => ReadonlySet<string>;
+  now?: number;
+  alive?: (pid: number) => boolean;
+}
+
+/** The newest mtime of a path and, for a folder, of what is in it (one level down). */
+function newestIn(path: string): number {
+  let newest = statSync(path).mtimeMs;
+  if (!statSync(path).isDirectory()) return newest;
+  for (const name of readdirSync(path)) {
+    try {
+      newest = Math.max(newest, statSync(join(path, name)).mtimeMs);
+    } catch {
+      // Removed meanwhile.
+    }
+  }
+  return newest;
+}
+
+/**
+ * Removes, in every `${root}/servers/*` folder, the transcripts (`transcripts/<id>.jsonl`) and
+ * spilled outputs (`outputs/<id>/`) nothing was written to for `keepMs`. Never a session still
+ * open: in this server's folder the open sessions' files stay, and the folders of other servers
+ * still running are left alone. Returns the paths removed; never throws (what cannot be read
+ * or removed stays, for the next round).
+ */
+export function pruneSessionFiles(root: string, options: RetentionOptions): string[] {
+  const now = options.now ?? Date.now();
+  const alive = options.alive ?? processAlive;
+  const open = options.open?.() ?? new Set<string>();
+  const servers = join(root, 'servers');
+  let names: string[];
+  try {
+    names = readdirSync(servers);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const dir = join(servers, name);
+    const own = options.ownDir !== undefined && dir === options.ownDir;
+    if (!own) {
+      const pid = folderPid(dir, name);
+      if (pid === undefined || alive(pid)) continue;
+    }
+    for (const [sub, idOf] of [
+      ['transcripts', (f: string) => (f.endsWith('.jsonl') ? f.slice(0, -6) : undefined)],
+      ['outputs', (f: string) => f],
+    ] as const) {
+      let entries: string[];
+      try {
+        entries = readdirSync(join(dir, sub));
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        const id = idOf(entry);
+        if (id === undefined || (own && open.has(id))) continue;
+        const path = join(dir, sub, entry);
+        try {
+          if (now - newestIn(path) < options.keepMs) continue;
+          rmSync(path, { recursive: true, force: true });
+          removed.push(path);
+        } catch {
+          // Left for the next round.
+        }
+      }
     }
   }
   return removed;

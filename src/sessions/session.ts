@@ -5,7 +5,7 @@ import type { SecretContext } from '../profiles/secrets.js';
 import type { ParamValue } from '../profiles/types.js';
 import { ShellExecutor } from '../shell/executor.js';
 import type { CommandEvent, HopLeft } from '../shell/types.js';
-import { ViewerControl } from './control.js';
+import { ViewerControl, type Notices } from './control.js';
 import { recordPty, type TranscriptWriter } from './transcript.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import { lostByClose, lostByHopLeft, Reentry, type ReentryRecord } from './reentry.js';
@@ -67,7 +67,7 @@ export class ManagedSession {
     /** Where outputs too big for memory are spilled (0600 files). */
     private readonly spillDir?: string,
   ) {
-    this.control = new ViewerControl(id, transcript);
+    this.control = new ViewerControl(id, transcript, () => this.nav.pty);
     this.shell = this.executorFor(nav);
     this.attach(recording);
     if (nav.profile.idleKeepalive) this.keepalive = new IdleKeepalive(this);
@@ -82,7 +82,7 @@ export class ManagedSession {
       ...(this.secrets ? { secrets: this.secrets } : {}),
       ...(this.spillDir ? { spillDir: this.spillDir } : {}),
       onCommand: (e: CommandEvent) => {
-        if (e.phase === 'start') return this.transcript.commandStart(e.id, e.command);
+        if (e.phase === 'start') return this.transcript.commandStart(e.id, e.command, e);
         this.transcript.commandEnd(e.id, e.result);
         this.reentry.commandEnded(e.result);
       },
@@ -295,9 +295,26 @@ export class ManagedSession {
     this.control.take(by);
   }
 
+  /** Hands the keyboard back: the agent's next result starts with what the person did. */
   releaseControl(): void {
     this.control.release();
   }
+
+  /**
+   * What the next result starts with, each once: the account of a person's turn at the
+   * keyboard, then (`reentry`, for calls that may re-enter) the line saying the session was
+   * walked again. A call that may not have made the re-entry leaves its line to the one that did.
+   */
+  readonly notices = {
+    take: (options: { reentry?: boolean } = {}): Notices => {
+      const person = this.control.takeNotice();
+      const reentered = options.reentry === false ? null : this.reentry.take();
+      return {
+        lines: [...(person?.lines ?? []), ...(reentered ? [reentered] : [])],
+        fields: { ...person?.fields, ...(reentered ? { reentered } : {}) },
+      };
+    },
+  };
 
   /**
    * Runs a call on a usable session. A call in the line (`reenter` not false) first re-enters a

@@ -1,7 +1,10 @@
 // Reading transcripts back: whole, the metadata line alone, or the last events (for
 // get_transcript, the viewer and `gatewalk transcript`). Strict: a bad line names file:line.
+// The hash chain's fields (`n`, `h`, the session line's `chain`) are left out of what is read:
+// `gatewalk transcript verify` checks them (sessions/chain.ts).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { GatewalkError } from '../errors.js';
+import { unchained } from './chain.js';
 import {
   errorReason,
   type Transcript,
@@ -13,13 +16,13 @@ function invalid(path: string, line: number, message: string): GatewalkError {
   return new GatewalkError('transcript_invalid', `${path}:${line}: ${message}`);
 }
 
-type FieldCheck = 'string' | 'number' | 'string?' | 'boolean?' | 'number|null';
+type FieldCheck = 'string' | 'number' | 'string?' | 'boolean?' | 'number|null' | 'strings?';
 
 const EVENT_FIELDS: Record<string, Record<string, FieldCheck>> = {
   recv: { data: 'string' },
   send: { data: 'string', secret: 'boolean?' },
   state: { state: 'string', reason: 'string?' },
-  command_start: { id: 'string', command: 'string' },
+  command_start: { id: 'string', command: 'string', by: 'string?', hops: 'strings?' },
   command_end: {
     id: 'string',
     status: 'string',
@@ -43,6 +46,10 @@ function fits(value: unknown, check: FieldCheck): boolean {
       return value === undefined || typeof value === 'boolean';
     case 'number|null':
       return value === null || typeof value === 'number';
+    case 'strings?':
+      return (
+        value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+      );
   }
 }
 
@@ -84,7 +91,7 @@ function parseMeta(path: string, text: string): TranscriptMeta {
     !Object.values(params).every((v) => typeof v === 'string')
   )
     throw bad('"params" must be an object of strings');
-  const { type: _type, ...meta } = o;
+  const { type: _type, ...meta } = unchained(o);
   return meta as unknown as TranscriptMeta;
 }
 
@@ -102,7 +109,7 @@ function parseEvent(path: string, lineOf: () => number, text: string): Transcrip
     );
   for (const [key, check] of Object.entries(fields))
     if (!fits(o[key], check)) throw bad(`${String(o.type)} event: "${key}" must be ${check}`);
-  return o as TranscriptEvent;
+  return unchained(o) as TranscriptEvent;
 }
 
 function openForReading(path: string): number {
@@ -144,7 +151,7 @@ export function readMeta(path: string): TranscriptMeta {
     const first = chunk.subarray(0, n).toString('utf8').split('\n')[0] ?? '';
     const meta = JSON.parse(first) as TranscriptMeta & { type?: string };
     if (meta.type !== 'session') throw new Error('no session line');
-    return meta;
+    return unchained(meta as unknown as Record<string, unknown>) as unknown as TranscriptMeta;
   } catch (err) {
     throw new GatewalkError('transcript_invalid', `${path}:1: ${(err as Error).message}`);
   } finally {

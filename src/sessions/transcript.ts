@@ -4,12 +4,17 @@
  * the session started, and a `type`. Secrets never reach the file: secret sends are written as
  * `[secret]` and every word of a known secret's shape is masked, in the output too (util/redact.ts:
  * masking the value alone would confirm an agent's guess when it reads the transcript back).
+ * With the installation's audit key, every line is chained to the one before (sessions/chain.ts:
+ * `n` and `h` close each line, a `note` of kind `end` closes the file) and `gatewalk transcript
+ * verify` finds any line changed, removed or inserted since.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GatewalkError } from '../errors.js';
 import { typedForms } from '../shell/framing.js';
+import type { AuditKey } from './audit-key.js';
+import { LineChain } from './chain.js';
 import { MIN_SECRET_LENGTH, StreamRedactor } from './redactor.js';
 import type { Pty, SentData } from '../terminal/pty.js';
 
@@ -33,11 +38,17 @@ export interface CommandEndRecord {
   bytes: number;
 }
 
+/** Who ran a command and where: the MCP client's name, the hops from the first to its own. */
+export interface CommandStartRecord {
+  by?: string;
+  hops?: string[];
+}
+
 export type TranscriptEvent =
   | { t: number; type: 'recv'; data: string }
   | { t: number; type: 'send'; data: string; secret?: boolean }
   | { t: number; type: 'state'; state: string; reason?: string }
-  | { t: number; type: 'command_start'; id: string; command: string }
+  | ({ t: number; type: 'command_start'; id: string; command: string } & CommandStartRecord)
   | ({ t: number; type: 'command_end'; id: string } & CommandEndRecord)
   | { t: number; type: 'policy'; tool: string; detail: string; message: string }
   | { t: number; type: 'note'; kind: string; [field: string]: unknown };
@@ -73,6 +84,8 @@ export class TranscriptWriter {
     readonly path: string,
     fd: number,
     startedAt: string,
+    /** Chains the lines (with the installation's audit key); null: plain lines, as before. */
+    private readonly chain: LineChain | null,
   ) {
     this.fd = fd;
     // `t` counts from started_at (the session may have begun before its transcript was opened),
@@ -81,8 +94,11 @@ export class TranscriptWriter {
     this.t0 = performance.now() - (before > 0 ? before : 0);
   }
 
-  /** Creates the file (never overwrites one) with mode 0600, its folder with 0700 if missing. */
-  static create(path: string, meta: TranscriptMeta): TranscriptWriter {
+  /**
+   * Creates the file (never overwrites one) with mode 0600, its folder with 0700 if missing.
+   * With `key`, the lines are chained (see sessions/chain.ts) and the session line names the key.
+   */
+  static create(path: string, meta: TranscriptMeta, key?: AuditKey): TranscriptWriter {
     let fd: number;
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -94,9 +110,10 @@ export class TranscriptWriter {
         { cause: err },
       );
     }
-    const writer = new TranscriptWriter(path, fd, meta.started_at);
+    const chain = key ? new LineChain(key) : null;
+    const writer = new TranscriptWriter(path, fd, meta.started_at, chain);
     try {
-      writer.line({ type: 'session', ...meta }, false);
+      writer.line({ type: 'session', ...meta, ...(chain ? { chain: chain.info } : {}) }, false);
     } catch (err) {
       writer.fd = null;
       closeSync(fd);
@@ -171,8 +188,9 @@ export class TranscriptWriter {
     this.event('state', { state, reason });
   }
 
-  commandStart(id: string, command: string): void {
-    this.event('command_start', { id, command });
+  commandStart(id: string, command: string, who: CommandStartRecord = {}): void {
+    const { by, hops } = who;
+    this.event('command_start', { id, command, by, hops });
   }
 
   commandEnd(id: string, r: CommandEndRecord): void {
@@ -189,7 +207,10 @@ export class TranscriptWriter {
     this.event('note', Object.assign({ kind }, fields, { kind }));
   }
 
-  /** Writes what the redactor still holds, then closes the file. Later calls do nothing. */
+  /**
+   * Writes what the redactor still holds, then (chained) the end line, then closes the file.
+   * Later calls do nothing.
+   */
   close(): void {
     const fd = this.fd;
     if (fd === null) return;
@@ -197,6 +218,8 @@ export class TranscriptWriter {
       const rest = this.redactor.flush();
       if (rest) this.recv.push(rest);
       this.flushReceived();
+      // The last line written: a chained file without it was cut short (or is still open).
+      if (this.chain) this.event('note', { kind: 'end' }, false);
     } finally {
       this.fd = null;
       closeSync(fd);
@@ -217,13 +240,21 @@ export class TranscriptWriter {
   private line(value: Record<string, unknown>, redact: boolean): void {
     const fd = this.fd;
     if (fd === null) return;
+    if (this.chain) {
+      // The chain's own fields close the line, whatever a note's fields say.
+      delete value.h;
+      delete value.n;
+      value.n = this.chain.next;
+    }
     const json = JSON.stringify(
       value,
       redact
         ? (_key, v: unknown) => (typeof v === 'string' ? this.redactor.redact(v) : v)
         : undefined,
     );
-    const bytes = Buffer.from(`${json}\n`, 'utf8');
+    // Redacted first: the hash covers what is written.
+    const text = this.chain ? this.chain.seal(json) : json;
+    const bytes = Buffer.from(`${text}\n`, 'utf8');
     for (const follow of this.followers) follow(json);
     try {
       // Synchronous, straight to the file: what was written survives a crash of the process.

@@ -23,13 +23,14 @@ import {
   type Running,
   type RunProgress,
 } from './running.js';
-import type {
-  HopLeft,
-  CommandResult,
-  CommandStatus,
-  CommandSummary,
-  ExecuteOptions,
-  ExecutorOptions,
+import {
+  startEvent,
+  type HopLeft,
+  type CommandResult,
+  type CommandStatus,
+  type CommandSummary,
+  type ExecuteOptions,
+  type ExecutorOptions,
 } from './types.js';
 
 export type {
@@ -136,7 +137,7 @@ export class ShellExecutor {
       undefined,
       options.display,
     );
-    this.options.onCommand?.({ phase: 'start', id: run.id, command: options.display ?? command });
+    this.options.onCommand?.(startEvent(this.session, run.id, command, options));
     await waitForRun(run, options.timeoutMs ?? 30_000);
     this.assertAnswered(run);
     settleAtDeadline(run);

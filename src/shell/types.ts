@@ -1,4 +1,5 @@
 // What the shell executor takes and returns, and how it recognises a program waiting for input.
+import type { NavSession } from '../navigator/session.js';
 import type { SecretContext } from '../profiles/secrets.js';
 
 export type CommandStatus = 'done' | 'running' | 'awaiting_input';
@@ -50,6 +51,8 @@ export interface ExecuteOptions {
   memoryChars?: number;
   /** The command as listings, screens and transcripts show it, when what is typed wraps it. */
   display?: string;
+  /** Who runs it (the MCP client's name): the transcript's command_start says so. */
+  by?: string;
 }
 
 export interface ExecutorOptions {
@@ -65,8 +68,19 @@ export interface ExecutorOptions {
 }
 
 export type CommandEvent =
-  | { phase: 'start'; id: string; command: string }
+  | { phase: 'start'; id: string; command: string; by?: string; hops: string[] }
   | { phase: 'end'; id: string; result: CommandResult };
+
+/** A caller's command starts: as shown, who runs it, and the hops from the first to its own. */
+export function startEvent(
+  nav: Pick<NavSession, 'at' | 'profile'>,
+  id: string,
+  command: string,
+  o: ExecuteOptions,
+): CommandEvent {
+  const hops = nav.profile.hops.slice(0, Math.max(0, nav.at + 1)).map((h) => h.name);
+  return { phase: 'start', id, command: o.display ?? command, hops, ...(o.by ? { by: o.by } : {}) };
+}
 
 /** A command in `list_commands`: running or among the last ones kept. */
 export interface CommandSummary {

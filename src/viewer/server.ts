@@ -8,11 +8,12 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { packagePath } from '../paths.js';
-import { toAsciicast } from '../sessions/asciicast.js';
+import { markersOf, toAsciicast } from '../sessions/asciicast.js';
 import { readMeta, readTranscript } from '../sessions/transcript.js';
 import { AskDesk, type AskRequest, type PendingAsk } from './asks.js';
 import type { Catalog } from './catalog.js';
 import { indexPage, livePage, replayPage } from './pages.js';
+import { shownEvent, shownLine } from './unframe.js';
 
 export interface ViewerOptions {
   catalog: Catalog;
@@ -84,6 +85,9 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'xterm.css': { file: join(xtermDir, 'css', 'xterm.css'), type: 'text/css' },
   'live.js': { file: packagePath('viewer', 'live.js'), type: 'text/javascript' },
   'replay.js': { file: packagePath('viewer', 'replay.js'), type: 'text/javascript' },
+  'index.js': { file: packagePath('viewer', 'index.js'), type: 'text/javascript' },
+  'fit.js': { file: packagePath('viewer', 'fit.js'), type: 'text/javascript' },
+  'commands.js': { file: packagePath('viewer', 'commands.js'), type: 'text/javascript' },
 };
 
 function same(a: string, b: string): boolean {
@@ -92,8 +96,15 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
+    ...headers,
     'content-type': type,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
@@ -102,6 +113,11 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'",
   });
   res.end(body);
+}
+
+/** The download's file name: the session id, kept to characters every file system takes. */
+export function castName(id: string): string {
+  return `gatewalk-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.cast`;
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -165,6 +181,10 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const parts = url.pathname.split('/').filter(Boolean);
     if (url.pathname === '/favicon.ico') return send(res, 204, 'text/plain', '');
     if (parts.length === 0) return send(res, 200, 'text/html', indexPage(catalog.list()));
+    // The list page asks for this every few seconds: live state and last activity, cheaply
+    // (live sessions are described from memory, past transcripts once per change of file).
+    if (url.pathname === '/sessions.json')
+      return send(res, 200, 'application/json', JSON.stringify({ sessions: catalog.list() }));
     const asset =
       parts[0] === 'assets' && parts[1] && Object.hasOwn(ASSETS, parts[1])
         ? ASSETS[parts[1]]
@@ -193,10 +213,21 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     }
     if (action === 'replay')
       return send(res, 200, 'text/html', replayPage(s, readMeta(s.transcript).hops));
-    if (action === 'transcript')
-      return send(res, 200, 'application/json', JSON.stringify(readTranscript(s.transcript)));
+    if (action === 'transcript') {
+      const t = readTranscript(s.transcript);
+      // Shown as a person saw it live (framing left in an echo becomes the command), with the
+      // moments the replay's seek bar marks.
+      const shown = {
+        meta: t.meta,
+        events: t.events.map(shownEvent),
+        markers: markersOf(t.events),
+      };
+      return send(res, 200, 'application/json', JSON.stringify(shown));
+    }
     if (action === 'asciicast')
-      return send(res, 200, 'application/x-asciicast', toAsciicast(readTranscript(s.transcript)));
+      return send(res, 200, 'application/x-asciicast', toAsciicast(readTranscript(s.transcript)), {
+        'content-disposition': `attachment; filename="${castName(s.id)}"`,
+      });
     if (action === 'events') return follow(req, res, s.id, s.transcript);
     const live = catalog.live(s.id);
     if (req.method === 'POST' && live && action === 'control') {
@@ -243,7 +274,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       'cache-control': 'no-store',
       connection: 'keep-alive',
     });
-    const push = (line: string) => res.write(`data: ${line}\n\n`);
+    const push = (line: string) => res.write(`data: ${shownLine(line)}\n\n`);
     // Read and subscribe in one go (no await between): no line is missed or sent twice.
     const existing = readFileSync(path, 'utf8').split('\n').filter(Boolean);
     const live = catalog.live(id);

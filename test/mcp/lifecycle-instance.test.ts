@@ -19,6 +19,7 @@ interface Event {
   type: string;
   state?: string;
   reason?: string;
+  kind?: string;
   data?: string;
 }
 
@@ -80,12 +81,12 @@ describe('the server instance through the MCP client', () => {
         (s) => s?.state === 'closed',
       );
       expect(row?.reason).toMatch(/idle/);
-      // Its transcript records leaving the hops, then ends with the closed state.
+      // Its transcript records leaving the hops, then the closed state, then its end line.
       const ended = await until(
         () => events(c, sid),
-        (ev) => ev.at(-1)?.type === 'state',
+        (ev) => ev.at(-1)?.kind === 'end',
       );
-      expect(ended.at(-1)).toMatchObject({
+      expect(ended.at(-2)).toMatchObject({
         state: 'closed',
         reason: expect.stringMatching(/idle/),
       });

@@ -51,7 +51,11 @@ it('lists, reads and links each session transcript, also once the session is clo
   const closed = (await c.call('close_session', { session_id })) as CallToolResult;
   expect(linkOf(closed)).toMatchObject({ uri, mimeType: 'application/x-ndjson' });
   // Still readable once closed: that is when an audit wants it.
-  expect((await read()).at(-1)).toMatchObject({ type: 'state', state: 'closed' });
+  const last = (await read()).slice(-2);
+  expect(last).toMatchObject([
+    { type: 'state', state: 'closed' },
+    { type: 'note', kind: 'end' },
+  ]);
 
   const unknown = await c.client
     .readResource({ uri: 'gatewalk://sessions/s_nope/transcript' })

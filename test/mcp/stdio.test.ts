@@ -130,7 +130,8 @@ it('closes every session, leaving its hops, on SIGTERM', async () => {
     .split('\n');
   // The pod and master were left with their exits before the connection closed.
   expect(lines.filter((l) => l.includes('"type":"send"') && l.includes('exit')).length).toBe(2);
-  expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ type: 'state', state: 'closed' });
+  expect(JSON.parse(lines.at(-2) ?? '{}')).toMatchObject({ type: 'state', state: 'closed' });
+  expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ type: 'note', kind: 'end' });
   await client.close().catch(() => undefined);
 });
 

@@ -44,12 +44,13 @@ describe('toAsciicast', () => {
     });
   });
 
-  it('has output and resize events only, in time order, in seconds', () => {
+  it('has output, resize and marker events, in time order, in seconds', () => {
     expect(lines.slice(1)).toEqual([
       [0.0123, 'o', 'Password: '],
       [1.5001, 'o', '\x1b[1m$ \x1b[0m'],
       [1.6, 'r', '132x50'],
       [1.6, 'o', 'up 3 days\r\n'],
+      [1.7, 'm', '$ uptime'],
     ]);
     const times = lines.slice(1).map((l) => (l as [number])[0]);
     expect([...times].sort((a, b) => a - b)).toEqual(times);

@@ -90,10 +90,11 @@ describe('the live viewer', () => {
     const live = await terminalText(page);
     expect(live).toMatch(/\$ echo viewer-\$\(\(6\*7\)\)$/m);
     expect(live).not.toMatch(/__gw|eval|6973/);
-    // The command list: the command, its exit code and duration once it ended.
+    // The command list: the command, its start time, duration and exit code once it ended.
     const cells = page.locator('#commands tr', { hasText: 'echo viewer-$((6*7))' }).locator('td');
-    await expect.poll(() => cells.nth(1).innerText(), { timeout: 5000 }).toBe('0');
-    expect(await cells.nth(2).innerText()).toMatch(/^\d+$/);
+    await expect.poll(() => cells.nth(3).innerText(), { timeout: 5000 }).toBe('0');
+    expect(await cells.nth(1).innerText()).toMatch(/^\d\d:\d\d:\d\d$/);
+    expect(await cells.nth(2).innerText()).toMatch(/^\d+ ms$|^\d+\.\d s$/);
     mkdirSync(packagePath('test-output'), { recursive: true });
     const shot = packagePath('test-output', 'viewer-live.png');
     await page.locator('#terminal').screenshot({ path: shot });

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { transcriptLink } from '../resources.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 export function registerCloseSession(server: McpServer, ctx: ToolContext): void {
@@ -23,7 +23,7 @@ export function registerCloseSession(server: McpServer, ctx: ToolContext): void 
         `session ${session.id} closed; transcript ${session.transcript.path}`,
       );
       result.content.push(transcriptLink(session.id));
-      return result;
+      return withNotices(session, result, { reentry: false });
     },
   );
 }

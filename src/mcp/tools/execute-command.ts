@@ -5,12 +5,20 @@ import { describeResult } from '../describe.js';
 import { LIMITS } from '../limits.js';
 import { guardCommand } from '../policy-guard.js';
 import { describeRun, every, PROGRESS_EVERY_MS, report, walkProgress } from '../progress.js';
-import { ok, withReentry, type ToolContext } from '../result.js';
+import { ok, withNotices, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 import { taskTool } from '../tasks.js';
 
 /** A command run as an MCP task may take this long before its result says `running`. */
 const TASK_TIMEOUT_S = 3600;
+
+/** The client's name from its `initialize` (clientInfo): transcripts record who ran a command. */
+export function callerName(server: McpServer): string {
+  const name = server.server.getClientVersion()?.name ?? '';
+  // Whatever text the client chose: kept short and printable in the audit log.
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 100) || 'unnamed client';
+}
 
 export function registerExecuteCommand(server: McpServer, ctx: ToolContext): void {
   taskTool(
@@ -87,6 +95,7 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
             before = session.shell.busy;
             return session.shell.execute(args.command, {
               timeoutMs: timeoutS * 1000,
+              by: callerName(server),
               ...(args.max_output ? { maxOutput: args.max_output } : {}),
               ...(waitMs
                 ? { waitIfBusyMs: Math.max(1, waitMs - (performance.now() - queued)) }
@@ -102,8 +111,8 @@ export function registerExecuteCommand(server: McpServer, ctx: ToolContext): voi
           rewalk.stop();
           extra.signal.removeEventListener('abort', cancel);
         });
-      // The one line that says the session was walked again before this command ran.
-      return withReentry(session, ok({ ...result }, describeResult(result)));
+      // What a person did in the viewer meanwhile, and whether the session was walked again first.
+      return withNotices(session, ok({ ...result }, describeResult(result)));
     },
   );
 }

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { describeResult } from '../describe.js';
 import { LIMITS } from '../limits.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 export function registerGetCommand(server: McpServer, ctx: ToolContext): void {
@@ -39,12 +39,17 @@ export function registerGetCommand(server: McpServer, ctx: ToolContext): void {
       const result = await session.now(() =>
         session.shell.get(args.command_id, (args.wait_s ?? 0) * 1000),
       );
-      if (args.offset === undefined) return ok({ ...result }, describeResult(result));
+      if (args.offset === undefined)
+        return withNotices(session, ok({ ...result }, describeResult(result)), { reentry: false });
       const range = session.shell.outputRange(args.command_id, args.offset, args.length ?? 65_536);
       const output = range.toString('utf8');
-      return ok(
-        { ...result, output, truncated: false, offset: args.offset },
-        `bytes ${args.offset}..${args.offset + range.length} of ${result.bytes}\n${output}`,
+      return withNotices(
+        session,
+        ok(
+          { ...result, output, truncated: false, offset: args.offset },
+          `bytes ${args.offset}..${args.offset + range.length} of ${result.bytes}\n${output}`,
+        ),
+        { reentry: false },
       );
     },
   );

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -16,7 +16,7 @@ export function registerGetScreen(server: McpServer, ctx: ToolContext): void {
     async (args) => {
       const session = ctx.manager.get(args.session_id);
       const screen = await session.now(() => redactedScreen(session));
-      return ok(screen, screen.screen);
+      return withNotices(session, ok(screen, screen.screen), { reentry: false });
     },
   );
 }

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { tailTranscript } from '../../sessions/transcript.js';
 import { transcriptLink } from '../resources.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 export function registerGetTranscript(server: McpServer, ctx: ToolContext): void {
@@ -41,7 +41,7 @@ export function registerGetTranscript(server: McpServer, ctx: ToolContext): void
       const result = ok({ path: session.transcript.path, events }, text || 'empty transcript');
       // The whole transcript, for a client that reads resources.
       result.content.push(transcriptLink(session.id));
-      return result;
+      return withNotices(session, result, { reentry: false });
     },
   );
 }

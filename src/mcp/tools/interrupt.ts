@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { describeResult } from '../describe.js';
 import { interruptKeys } from '../policy-guard.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 export function registerInterrupt(server: McpServer, ctx: ToolContext): void {
@@ -21,9 +21,17 @@ export function registerInterrupt(server: McpServer, ctx: ToolContext): void {
       const result = await session.now(() => session.shell.interrupt());
       if (!result) {
         session.nav.pty.write(interruptKeys(session));
-        return ok({ interrupted: false }, 'no command was running; sent Ctrl-C to the terminal');
+        return withNotices(
+          session,
+          ok({ interrupted: false }, 'no command was running; sent Ctrl-C to the terminal'),
+          { reentry: false },
+        );
       }
-      return ok({ interrupted: true, result: { ...result } }, describeResult(result));
+      return withNotices(
+        session,
+        ok({ interrupted: true, result: { ...result } }, describeResult(result)),
+        { reentry: false },
+      );
     },
   );
 }

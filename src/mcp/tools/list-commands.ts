@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { LIMITS } from '../limits.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 
 export function registerListCommands(server: McpServer, ctx: ToolContext): void {
   tool(
@@ -37,7 +37,10 @@ export function registerListCommands(server: McpServer, ctx: ToolContext): void 
             )
             .join('\n')
         : 'no commands yet';
-      return ok({ commands }, text);
+      const result = ok({ commands }, text);
+      // One session asked for: a person's turn at its terminal is told here too.
+      const one = args.session_id !== undefined ? sessions[0] : undefined;
+      return one ? withNotices(one, result, { reentry: false }) : result;
     },
   );
 }

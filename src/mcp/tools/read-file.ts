@@ -6,7 +6,7 @@ import { readRemoteFile } from '../../shell/files.js';
 import { LIMITS } from '../limits.js';
 import { guardRead } from '../policy-guard.js';
 import { progress } from '../progress.js';
-import { encodedBytes, ok, withReentry, tool, type ToolContext } from '../result.js';
+import { encodedBytes, ok, withNotices, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 // A text chunk goes out twice (text and structured content), escaped as JSON: it is cut to fit
@@ -89,7 +89,7 @@ export function registerReadFile(server: McpServer, ctx: ToolContext): void {
       const next = end < r.size ? end : null;
       const text = content.toString('utf8');
       const more = next === null ? '' : `; more from next_offset ${next}`;
-      return withReentry(
+      return withNotices(
         session,
         ok(
           {

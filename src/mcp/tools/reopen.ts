@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { mcpAsker } from '../ask.js';
 import { PROGRESS_EVERY_MS, walkProgress } from '../progress.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -24,10 +24,11 @@ export function registerReopen(server: McpServer, ctx: ToolContext): void {
       const screen = await redactedScreen(session);
       const hops = nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       const prompt = screen.screen.split('\n').at(-1) ?? '';
-      return ok(
+      const result = ok(
         { session_id: session.id, profile: nav.profile.name, hops, prompt, screen: screen.screen },
         `session ${session.id} reopened at ${hops.at(-1)?.name ?? '?'}; the shell state of the old connection was lost`,
       );
+      return withNotices(session, result, { reentry: false });
     },
   );
 }

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { searchLogs } from '../../shell/search-logs.js';
 import { LIMITS } from '../limits.js';
 import { guardRead } from '../policy-guard.js';
-import { ok, withReentry, tool, type ToolContext } from '../result.js';
+import { ok, withNotices, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 export function registerSearchLogs(server: McpServer, ctx: ToolContext): void {
@@ -33,7 +33,7 @@ export function registerSearchLogs(server: McpServer, ctx: ToolContext): void {
         ? r.matches.map((m) => `${m.file}:${m.line}: ${m.text}`).join('\n') +
           (r.truncated ? '\n[more matches: raise max_matches or narrow the pattern]' : '')
         : `no match for /${args.pattern}/`;
-      return withReentry(session, ok({ matches: r.matches, truncated: r.truncated }, text));
+      return withNotices(session, ok({ matches: r.matches, truncated: r.truncated }, text));
     },
   );
 }

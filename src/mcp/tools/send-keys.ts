@@ -5,7 +5,7 @@ import { KEYS } from '../../navigator/program.js';
 import type { KeyName } from '../../profiles/types.js';
 import { LIMITS } from '../limits.js';
 import { guardInput } from '../policy-guard.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -45,9 +45,10 @@ export function registerSendKeys(server: McpServer, ctx: ToolContext): void {
       return session.now(async () => {
         session.shell.writeRaw(out);
         const screen = await redactedScreen(session);
-        return ok(
-          { sent: bytes.length, ...screen },
-          `sent ${args.keys.join(' ')}\n${screen.screen}`,
+        return withNotices(
+          session,
+          ok({ sent: bytes.length, ...screen }, `sent ${args.keys.join(' ')}\n${screen.screen}`),
+          { reentry: false },
         );
       });
     },

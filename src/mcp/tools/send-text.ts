@@ -5,7 +5,7 @@ import type { ManagedSession } from '../../sessions/session.js';
 import { waitForText } from '../../sessions/wait-text.js';
 import { LIMITS } from '../limits.js';
 import { guardInput } from '../policy-guard.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId, waitSeconds } from '../shapes.js';
 
 export async function redactedScreen(session: ManagedSession) {
@@ -66,7 +66,9 @@ export function registerSendText(server: McpServer, ctx: ToolContext): void {
             ? `sent; /${args.wait_for}/ did not appear within ${args.timeout_s ?? 10} s`
             : `sent; matched "${matched}"`
           : 'sent';
-        return ok({ matched, ...screen }, `${head}\n${screen.screen}`);
+        return withNotices(session, ok({ matched, ...screen }, `${head}\n${screen.screen}`), {
+          reentry: false,
+        });
       });
     },
   );

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { mcpAsker } from '../ask.js';
 import { LIMITS } from '../limits.js';
 import { PROGRESS_EVERY_MS, walkProgress } from '../progress.js';
-import { ok, withReentry, tool, type ToolContext } from '../result.js';
+import { ok, withNotices, tool, type ToolContext } from '../result.js';
 import { params, sessionId } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -39,7 +39,7 @@ export function registerSwitchTarget(server: McpServer, ctx: ToolContext): void 
       const screen = await redactedScreen(session);
       const hops = session.nav.walk.hops.map((h) => ({ name: h.name, ms: Math.round(h.ms) }));
       const prompt = screen.screen.split('\n').at(-1) ?? '';
-      return withReentry(
+      return withNotices(
         session,
         ok(
           {

@@ -8,7 +8,7 @@ import { download, upload } from '../../shell/transfer.js';
 import { LIMITS } from '../limits.js';
 import { guardRead, guardWrite } from '../policy-guard.js';
 import { progress } from '../progress.js';
-import { ok, withReentry, tool, type ToolContext } from '../result.js';
+import { ok, withNotices, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 const onConflict = z
@@ -55,7 +55,7 @@ export function registerUpload(server: McpServer, ctx: ToolContext): void {
           record: fileRecord(session.nav.pty, session.transcript),
         });
       });
-      return withReentry(
+      return withNotices(
         session,
         ok(
           { remote_path: r.remotePath, bytes: r.bytes, sha256: r.sha256 },
@@ -93,7 +93,7 @@ export function registerDownload(server: McpServer, ctx: ToolContext): void {
           secrets: session.nav.pty.secrets,
         }),
       );
-      return withReentry(
+      return withNotices(
         session,
         ok(
           { local_path: r.localPath, bytes: r.bytes, sha256: r.sha256, redacted: r.redacted },

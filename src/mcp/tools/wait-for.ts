@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { waitForText } from '../../sessions/wait-text.js';
 import { LIMITS } from '../limits.js';
-import { ok, tool, type ToolContext } from '../result.js';
+import { ok, tool, withNotices, type ToolContext } from '../result.js';
 import { sessionId, waitSeconds } from '../shapes.js';
 import { redactedScreen } from './send-text.js';
 
@@ -33,7 +33,9 @@ export function registerWaitFor(server: McpServer, ctx: ToolContext): void {
           matched === null
             ? `/${args.pattern}/ did not appear within ${seconds} s`
             : `matched "${matched}"`;
-        return ok({ matched, ...screen }, `${head}\n${screen.screen}`);
+        return withNotices(session, ok({ matched, ...screen }, `${head}\n${screen.screen}`), {
+          reentry: false,
+        });
       });
     },
   );

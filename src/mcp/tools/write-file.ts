@@ -4,7 +4,7 @@ import { guardWrite } from '../policy-guard.js';
 import { fileRecord } from '../../shell/file-record.js';
 import { writeRemoteFile } from '../../shell/files.js';
 import { LIMITS } from '../limits.js';
-import { ok, withReentry, tool, type ToolContext } from '../result.js';
+import { ok, withNotices, tool, type ToolContext } from '../result.js';
 import { sessionId } from '../shapes.js';
 
 export function registerWriteFile(server: McpServer, ctx: ToolContext): void {
@@ -50,7 +50,7 @@ export function registerWriteFile(server: McpServer, ctx: ToolContext): void {
       });
       const at = args.offset ? ` at offset ${args.offset}` : '';
       const size = r.size === undefined ? '' : `; the file is now ${r.size} bytes`;
-      return withReentry(
+      return withNotices(
         session,
         ok(
           { path: args.path, ...r },
