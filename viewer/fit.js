@@ -2,13 +2,29 @@
 // session's columns (the session's size is the remote's, so the text is scaled, never reflowed).
 // Below a readable size (a phone) the font stays readable and the terminal, not the page,
 // scrolls sideways; "actual size" does the same with a larger font.
-/* global window, document, ResizeObserver */
+/* global Terminal, window, document, ResizeObserver */
 (function () {
   const ACTUAL = 14;
   const MIN = 2;
   const MAX = 18;
   /** Smaller than this, text is not readable: the terminal scrolls sideways instead. */
   const READABLE = 8;
+
+  /** The page's settings and its terminal at the session's size, opened and fitted. */
+  window.gatewalkOpen = function () {
+    // The settings are in a data attribute (no inline script: the CSP allows none).
+    const cfg = JSON.parse(document.getElementById('gatewalk-config').dataset.config);
+    const term = new Terminal({
+      cols: cfg.cols,
+      rows: cfg.rows,
+      scrollback: 5000,
+      disableStdin: true,
+    });
+    const container = document.getElementById('terminal');
+    term.open(container);
+    window.gatewalkFit(term, container);
+    return { cfg, term, container };
+  };
 
   window.gatewalkFit = function (term, container) {
     let actual = false;

@@ -1,19 +1,9 @@
 // The live view: the session's transcript as server-sent events, drawn by xterm.js. A page
 // watches only until a person turns control mode on: then keystrokes go to the session (the
 // agent's calls wait meanwhile); in watch mode nothing is ever sent.
-/* global Terminal, window, document, EventSource, fetch */
+/* global window, document, EventSource, fetch */
 (function () {
-  // The page's settings, in a data attribute (no inline script: the CSP allows none).
-  const cfg = JSON.parse(document.getElementById('gatewalk-config').dataset.config);
-  const term = new Terminal({
-    cols: cfg.cols,
-    rows: cfg.rows,
-    scrollback: 5000,
-    disableStdin: true,
-  });
-  const container = document.getElementById('terminal');
-  term.open(container);
-  window.gatewalkFit(term, container);
+  const { cfg, term } = window.gatewalkOpen();
   const control = document.getElementById('control');
   const mode = document.getElementById('mode');
   const problem = document.getElementById('problem');

@@ -1,19 +1,9 @@
 // Replay of a session from its transcript: what the remote printed, at its pace or faster, with
 // a seek bar marked at each hop reached and each command. xterm.js cannot go back: a seek
 // resets the terminal and writes everything up to that moment at once.
-/* global Terminal, window, document, fetch, performance, URLSearchParams */
+/* global window, document, fetch, performance, URLSearchParams */
 (function () {
-  // The page's settings, in a data attribute (no inline script: the CSP allows none).
-  const cfg = JSON.parse(document.getElementById('gatewalk-config').dataset.config);
-  const term = new Terminal({
-    cols: cfg.cols,
-    rows: cfg.rows,
-    scrollback: 5000,
-    disableStdin: true,
-  });
-  const container = document.getElementById('terminal');
-  term.open(container);
-  window.gatewalkFit(term, container);
+  const { cfg, term } = window.gatewalkOpen();
   const button = document.getElementById('play');
   const speed = document.getElementById('speed');
   const clock = document.getElementById('clock');

@@ -52,8 +52,10 @@ function rcFiles(dir: string): Partial<Record<EntryName, Record<string, string>>
         ...history,
         '',
       ].join('\n'),
-      // No periodic status-line redraw (its clock) after the prompt: waits stay deterministic.
-      '.tmux.conf': 'set -g status-interval 0\n',
+      // No status-line redraw after the prompt (its clock, the window renamed after the running
+      // program): the prompt stays the last thing drawn, and waits stay deterministic.
+      '.tmux.conf':
+        'set -g status-interval 0\nset -g automatic-rename off\nset -g allow-rename off\n',
     },
     'bash-screen': {
       // GNU screen from .bashrc, its sockets in the lab's folder (SCREENDIR must be 0700).

@@ -6,14 +6,14 @@ import { GatewalkError } from '../errors.js';
 import type { NavSession, OpenOptions } from '../navigator/session.js';
 import type { WalkProgress } from '../navigator/walk.js';
 import type { ProfileRegistry } from '../profiles/registry.js';
-import { resolveSecret, type Asker } from '../profiles/secrets.js';
+import type { Asker } from '../profiles/secrets.js';
 import type { ParamValue, ResolvedProfile } from '../profiles/types.js';
 import type { AuditKey } from './audit-key.js';
 import type { ManagedSession, SessionInfo, SessionSpec } from './session.js';
 import { directProfile, looksDirect } from './direct.js';
 import { loadedModules, sessionModules } from './modules.js';
 import type { ReconnectPolicy } from './reentry.js';
-import { freshCodes, watchTotp } from './reentry-keep.js';
+import { freshCodes, loginSecretValues, watchTotp } from './reentry-keep.js';
 
 export interface ManagerOptions {
   /** The profiles as they are now (they reload when their files change; may still load). */
@@ -129,7 +129,7 @@ export class SessionManager {
     transcript.state('opening');
     // Login secrets are never typed into the terminal, but a remote may still print one: known
     // up front, they are redacted wherever they show up.
-    const loginSecrets = await this.loginSecrets(profile);
+    const loginSecrets = await loginSecretValues(profile, this.options.connect?.secrets);
     for (const value of loginSecrets) transcript.addSecret(value);
     let recording: (() => void) | undefined;
     let nav: NavSession;
@@ -185,24 +185,9 @@ export class SessionManager {
    * (--reconnect); a profile's `reconnect: { on: [] }` keeps it off.
    */
   private arrangeReentry(session: ManagedSession, profile: ResolvedProfile): void {
-    const policy = profile.reconnect ?? this.options.reconnect ?? null;
-    session.reentry.policy = policy && policy.on.length > 0 ? policy : null;
-    session.reentry.rewalk = session.reentry.policy
-      ? async (onProgress) => {
-          await this.walkAgain(session, onProgress);
-        }
-      : null;
-  }
-
-  private async loginSecrets(profile: ResolvedProfile): Promise<string[]> {
-    const refs = [profile.connect.password, profile.connect.passphrase];
-    const values = await Promise.all(
-      refs.map((ref) =>
-        // A secret that cannot be read fails the connection itself, with a clear error.
-        ref ? resolveSecret(ref, this.options.connect?.secrets).catch(() => null) : null,
-      ),
-    );
-    return values.filter((v): v is string => v !== null && v.length >= 3);
+    session.reentry.arrange(profile.reconnect ?? this.options.reconnect ?? null, async (p) => {
+      await this.walkAgain(session, p);
+    });
   }
 
   /** The session with this id; with no id (undefined or null), the only open one. */
@@ -363,8 +348,9 @@ export class SessionManager {
       profile,
       options: this.openOptions(registry, onProgress, ask),
       loginSecrets: async () =>
-        this.loginSecrets(
+        loginSecretValues(
           this.resolve(await this.options.registry(), session.spec.profile, session.spec.params),
+          this.options.connect?.secrets,
         ),
       gone: () => this.shuttingDown || session.state !== 'broken',
     });

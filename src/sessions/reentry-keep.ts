@@ -28,6 +28,24 @@ export async function totpSeeds(profile: ResolvedProfile, ctx?: SecretContext): 
   return [...new Set(seeds.filter((s): s is string => s !== null))];
 }
 
+/**
+ * The values of a profile's login secrets (password, passphrase): never typed into the
+ * terminal, but a remote may print one, so they are redacted wherever they show up.
+ */
+export async function loginSecretValues(
+  profile: ResolvedProfile,
+  ctx?: SecretContext,
+): Promise<string[]> {
+  const refs = [profile.connect.password, profile.connect.passphrase];
+  const values = await Promise.all(
+    refs.map((ref) =>
+      // A secret that cannot be read fails the connection itself, with a clear error.
+      ref && !isAsk(ref) ? resolveSecret(ref, ctx).catch(() => null) : null,
+    ),
+  );
+  return values.filter((v): v is string => v !== null && v.length >= 3);
+}
+
 /** Records every code of these seeds typed into this PTY as submitted (process-wide). */
 export function watchTotp(pty: Pty, seeds: string[], now: () => number = Date.now): () => void {
   if (seeds.length === 0) return () => undefined;

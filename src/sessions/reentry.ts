@@ -203,6 +203,12 @@ export class Reentry {
     return notice;
   }
 
+  /** On when `policy` names a cause (an empty `on` keeps it off): `rewalk` walks the path again. */
+  arrange(policy: ReconnectPolicy | null, rewalk: Rewalk): void {
+    this.policy = policy && policy.on.length > 0 ? policy : null;
+    this.rewalk = this.policy ? rewalk : null;
+  }
+
   /** A reopen by hand: the re-entries in a row start again. */
   reopenedByHand(): void {
     this.inARow = 0;

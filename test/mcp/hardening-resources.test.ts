@@ -216,7 +216,8 @@ describe('HTTP MCP sessions nobody uses', () => {
   }, 30_000);
 
   it('leave the gateway sessions they opened open: those are shared and close on their own', async () => {
-    const l = await listen({ idleExpiryMs: 1000 });
+    // 3 s: a loaded machine may take over 1 s between a client's initialize and its next call.
+    const l = await listen({ idleExpiryMs: 3000 });
     const a = await sdkClient(l);
     const opened = await ok<{ session_id: string }>(a, 'open_session', {
       profile: 'cmsm',
@@ -228,6 +229,7 @@ describe('HTTP MCP sessions nobody uses', () => {
     await until(
       () => l.sessions(),
       (n) => n === 0,
+      15_000,
     );
     const b = await sdkClient(l);
     const { sessions } = await ok<{ sessions: { session_id: string; state: string }[] }>(
