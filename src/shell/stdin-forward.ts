@@ -97,8 +97,11 @@ export async function runWithStdin(
     // the data (also once it has all been typed: it may not have been read yet), so it is no
     // question to the terminal: wait on for its next output, its end or the deadline. Before
     // mark I nothing of the command ran: such a line is a piece of the typed line's echo.
-    while (result.status === 'awaiting_input' && performance.now() < deadline) {
-      await nextChunk(session, deadline - performance.now());
+    // And a result still `running` before the deadline came back early (a question answered
+    // by the next chunk): the command's end is what is waited for.
+    while (result.status !== 'done' && performance.now() < deadline) {
+      if (result.status === 'awaiting_input')
+        await nextChunk(session, deadline - performance.now());
       result = await sh.get(started.command_id, Math.max(1, deadline - performance.now()));
     }
     return { result, forwarded };

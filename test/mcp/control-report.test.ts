@@ -94,7 +94,8 @@ describe('take control that reports back', () => {
     seen = heard(pty, /\[root@master-a tmp\]# $/);
     type(pty, `${PASSWORD}\r`);
     await seen;
-    seen = heard(pty, /^got-16\r?\n/m);
+    // Handed back once the prompt is back after it, as a person would.
+    seen = heard(pty, /^got-16\r?\n\[root@master-a tmp\]# $/m);
     type(pty, 'echo got-${#p}\r');
     await seen;
     session.releaseControl();
