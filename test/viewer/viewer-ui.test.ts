@@ -2,10 +2,11 @@
 // the terminal fits the window, the list updates itself and filters, a command's row seeks the
 // replay, the .cast carries markers, and a page in watch mode sends nothing.
 import { readFileSync, statSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../lab/server.js';
 import { packagePath } from '../../src/paths.js';
+import { launchChromium, terminalText, waitForText } from '../helpers/browser.js';
 import { labOnFreePort } from '../helpers/lab.js';
 import { connectClient, type Connected } from '../mcp/helpers.js';
 
@@ -23,10 +24,7 @@ beforeAll(async () => {
   lab = await labOnFreePort();
   c = await connectClient();
   await c.instance.startViewer(0);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--no-first-run'],
-  });
+  browser = await launchChromium();
   const opened = await c.ok<{ session_id: string; viewer_url: string }>('open_session', {
     profile: 'orders-pod',
     params: { lab_port: lab.port },
@@ -42,26 +40,6 @@ afterAll(async () => {
   await c?.close();
   await lab?.close();
 });
-
-/** Everything in the page's terminal buffer (scrollback included), as text. */
-function terminalText(page: Page): Promise<string> {
-  return page.evaluate(`(() => {
-    const b = window.gatewalkTerminal.buffer.active;
-    const out = [];
-    for (let i = 0; i < b.length; i++) out.push(b.getLine(i)?.translateToString(true) ?? '');
-    return out.join('\\n');
-  })()`);
-}
-
-async function waitForText(page: Page, pattern: RegExp, timeout = 10_000): Promise<string> {
-  const until = Date.now() + timeout;
-  for (;;) {
-    const text = await terminalText(page);
-    if (pattern.test(text)) return text;
-    if (Date.now() > until) throw new Error(`no ${String(pattern)} in the terminal:\n${text}`);
-    await page.waitForTimeout(50);
-  }
-}
 
 interface Fit {
   termScroll: number;

@@ -1,12 +1,13 @@
 // The live viewer in a real browser: Debian's chromium driven by playwright-core, against a
 // session opened through MCP on the lab.
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../lab/server.js';
 import { packagePath } from '../../src/paths.js';
 import { pastCatalog } from '../../src/viewer/catalog.js';
 import { startViewer } from '../../src/viewer/server.js';
+import { launchChromium, terminalText, waitForText } from '../helpers/browser.js';
 import { labOnFreePort } from '../helpers/lab.js';
 import { connectClient, type Connected } from '../mcp/helpers.js';
 
@@ -20,16 +21,7 @@ beforeAll(async () => {
   lab = await labOnFreePort();
   c = await connectClient();
   await c.instance.startViewer(0);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-default-apps',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   const opened = await c.ok<{ session_id: string; viewer_url: string }>('open_session', {
     profile: 'orders-pod',
     params: { lab_port: lab.port },
@@ -44,27 +36,6 @@ afterAll(async () => {
   await c?.close();
   await lab?.close();
 });
-
-/** Everything in the page's terminal buffer (scrollback included), as text. */
-function terminalText(page: Page): Promise<string> {
-  // Runs in the page (a string: this project's TypeScript has no DOM types).
-  return page.evaluate(`(() => {
-    const b = window.gatewalkTerminal.buffer.active;
-    const out = [];
-    for (let i = 0; i < b.length; i++) out.push(b.getLine(i)?.translateToString(true) ?? '');
-    return out.join('\\n');
-  })()`);
-}
-
-async function waitForText(page: Page, pattern: RegExp, timeout = 10_000): Promise<string> {
-  const until = Date.now() + timeout;
-  for (;;) {
-    const text = await terminalText(page);
-    if (pattern.test(text)) return text;
-    if (Date.now() > until) throw new Error(`no ${String(pattern)} in the terminal:\n${text}`);
-    await page.waitForTimeout(50);
-  }
-}
 
 describe('the live viewer', () => {
   it('is given by open_session and refused without its token', async () => {
