@@ -55,17 +55,20 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** The names in a folder; none when it cannot be read (not made yet, removed meanwhile). */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** The newest write in an instance folder: its files, and the transcripts written into it. */
 function lastWritten(dir: string): number {
   let newest = statSync(dir).mtimeMs;
   for (const sub of ['', 'transcripts']) {
-    let names: string[];
-    try {
-      names = readdirSync(join(dir, sub));
-    } catch {
-      continue;
-    }
-    for (const name of names) {
+    for (const name of namesIn(join(dir, sub))) {
       try {
         newest = Math.max(newest, statSync(join(dir, sub, name)).mtimeMs);
       } catch {
@@ -191,13 +194,7 @@ export function pruneSessionFiles(root: string, options: RetentionOptions): stri
       ['transcripts', (f: string) => (f.endsWith('.jsonl') ? f.slice(0, -6) : undefined)],
       ['outputs', (f: string) => f],
     ] as const) {
-      let entries: string[];
-      try {
-        entries = readdirSync(join(dir, sub));
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
+      for (const entry of namesIn(join(dir, sub))) {
         const id = idOf(entry);
         if (id === undefined || (own && open.has(id))) continue;
         const path = join(dir, sub, entry);

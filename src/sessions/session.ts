@@ -2,38 +2,16 @@
 import { GatewalkError } from '../errors.js';
 import type { NavSession } from '../navigator/session.js';
 import type { SecretContext } from '../profiles/secrets.js';
-import type { ParamValue } from '../profiles/types.js';
 import { ShellExecutor } from '../shell/executor.js';
 import type { CommandEvent, HopLeft } from '../shell/types.js';
 import { ViewerControl, type Notices } from './control.js';
 import { recordPty, type TranscriptWriter } from './transcript.js';
 import type { WalkProgress } from '../navigator/walk.js';
-import { lostByClose, lostByHopLeft, Reentry, type ReentryRecord } from './reentry.js';
+import { lostByClose, lostByHopLeft, Reentry } from './reentry.js';
+import type { SessionInfo, SessionSpec, SessionState } from './session-info.js';
 import { IdleKeepalive } from './reentry-keep.js';
 
-export type SessionState = 'ready' | 'busy' | 'closed' | 'broken';
-
-export interface SessionInfo {
-  session_id: string;
-  profile: string;
-  label: string | null;
-  state: SessionState;
-  /** Why the session is not ready (broken or closed), when it is not. */
-  reason?: string;
-  hop: string;
-  opened_at: string;
-  last_activity: string;
-  /** Re-entries after drops and logouts (profile `reconnect`), the last few, oldest first. */
-  reentries?: ReentryRecord[];
-  /** How many re-entries there were in all. */
-  reentry_count?: number;
-}
-
-export interface SessionSpec {
-  profile: string;
-  params: Record<string, ParamValue>;
-  label: string | null;
-}
+export type { SessionInfo, SessionSpec, SessionState } from './session-info.js';
 
 export class ManagedSession {
   state: SessionState = 'ready';

@@ -41,7 +41,7 @@ export function forwardingLine(command: string, nonce: string): string {
     `command -v base64 >/dev/null 2>&1 || { echo 'gatewalk: no base64 command at this hop' >&2; exit 127; }`,
     `stty -echo || exit 125`,
     mark('I'),
-    `base64 -d | ( ( eval ${singleQuoted(` ${command}`, 'posix')} ); r=$?; ${mark('O')}; cat >/dev/null; exit $r ))`,
+    `{ base64 -d || cat >/dev/null; } | ( ( eval ${singleQuoted(` ${command}`, 'posix')} ); r=$?; ${mark('O')}; cat >/dev/null; exit $r ))`,
   ].join('; ');
 }
 

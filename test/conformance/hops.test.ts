@@ -7,7 +7,7 @@ import { WalkError } from '../../src/navigator/walk.js';
 import { closeSession, leaveHops, switchTarget } from '../../src/navigator/session.js';
 import { writeRemoteFile } from '../../src/shell/files.js';
 import { ShellExecutor } from '../../src/shell/executor.js';
-import type { Pty } from '../../src/terminal/pty.js';
+import { ptyShows } from '../helpers/nav.js';
 import { entryConnect, KOKO_ASSET_HOP, podProfiles, useOpenSshLab } from '../helpers/openssh.js';
 
 const fx = useOpenSshLab();
@@ -31,24 +31,6 @@ function koko(entry: 'koko' | 'koko-idle') {
     hops:
 ${KOKO_ASSET_HOP}
 `);
-}
-
-/** Resolves once the PTY's text has shown `text` (event-driven), within `ms`. */
-function seen(pty: Pty, text: string, ms = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let all = '';
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no "${text}" within ${ms} ms`));
-    }, ms);
-    const off = pty.onText((t) => {
-      all += t;
-      if (!all.includes(text)) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
 }
 
 describe('a hop is reached once its prompt stands at the cursor (1)', () => {
@@ -204,7 +186,7 @@ describe('where the session stands is read exactly', () => {
     const session = await fx.open(k8s(), 'bash-pod');
     const sh = new ShellExecutor(session);
     expect(await sh.execute('(sleep 0.2; echo bg-done) &')).toMatchObject({ exit_code: 0 });
-    await seen(session.pty, 'bg-done');
+    await ptyShows(session.pty, 'bg-done');
     const err = await sh.execute('echo next', { timeoutMs: 1000 }).catch((e: unknown) => e);
     expect(String(err)).toMatch(/prompt_not_at_cursor|is not at the cursor, so nothing was typed/);
     expect(session.at).toBe(1);
@@ -233,7 +215,7 @@ describe('a host that logged out behind its menu (6)', () => {
     const sh = new ShellExecutor(session);
     expect(await sh.execute('echo first')).toMatchObject({ exit_code: 0, output: 'first\n' });
     // The asset's bash logs out after 2 s without input (TMOUT), and the menu comes back.
-    await seen(session.pty, 'Press any key to continue', 10_000);
+    await ptyShows(session.pty, 'Press any key to continue', 10_000);
     const before = fx.lab.events().length;
     const err = await sh.execute('echo typed-into-the-menu').catch((e: unknown) => e);
     expect(String(err)).toMatch(

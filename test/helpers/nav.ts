@@ -12,6 +12,7 @@ import { ShellExecutor } from '../../src/shell/executor.js';
 import { labOnFreePort } from './lab.js';
 import type { ProfileRegistry } from '../../src/profiles/registry.js';
 import { packagePath } from '../../src/paths.js';
+import type { Pty } from '../../src/terminal/pty.js';
 import { loadFromTexts } from './profiles.js';
 
 export const shipped = loadProfiles([packagePath('profiles')]).registry;
@@ -96,4 +97,22 @@ export function useLab(options: Parameters<typeof labOnFreePort>[0] = {}) {
     await fixture.lab.close();
   });
   return fixture;
+}
+
+/** Resolves once the PTY's text from now on has shown `text` (event-driven), within `ms`. */
+export function ptyShows(pty: Pty, text: string, ms = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let all = '';
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no "${text}" within ${ms} ms`));
+    }, ms);
+    const off = pty.onText((t) => {
+      all += t;
+      if (!all.includes(text)) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
 }

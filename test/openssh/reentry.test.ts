@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROMPTS } from '../../lab/openssh/sshd.js';
-import type { Pty } from '../../src/terminal/pty.js';
+import { ptyShows } from '../helpers/nav.js';
 import { entryConnect, KOKO_ASSET_HOP, useOpenSshLab, yq } from '../helpers/openssh.js';
 import { connectClient, until, type Connected } from '../mcp/helpers.js';
 
@@ -107,24 +107,6 @@ async function client(options: Parameters<typeof connectClient>[0] = {}): Promis
   return connectClient({ profileDirs: [dir], idleCloseMinutes: 0, ...options });
 }
 
-/** Resolves once the session's PTY has shown `text` (event-driven), within `ms`. */
-function seen(pty: Pty, text: string, ms = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let all = '';
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no "${text}" within ${ms} ms`));
-    }, ms);
-    const off = pty.onText((t) => {
-      all += t;
-      if (!all.includes(text)) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
-
 const text = (r: { content: unknown }) =>
   (r.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
 
@@ -162,7 +144,7 @@ describe('a logout made by TMOUT', () => {
         cwd: '/tmp',
       });
       // The asset's bash logs out after 2 s without input; KoKo's "Press any key" comes back.
-      await seen(pty, 'Press any key to continue');
+      await ptyShows(pty, 'Press any key to continue');
       const r = await c.call('execute_command', { session_id: id, command: 'pwd' });
       expect(r.isError).toBeFalsy();
       const lines = text(r).split('\n');
